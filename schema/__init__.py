@@ -1,0 +1,51 @@
+"""The graphene schema of wallchart, assembled from one module per domain."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import graphene
+from graphene import ResolveInfo
+
+from schema import accounts, photos, programmes, projects, schedule, supervision, tickets
+from schema.errors import ApiError
+from schema.relay import MAX_PAGE_SIZE, Node
+
+DOMAINS = (accounts, programmes, projects, schedule, photos, tickets, supervision)
+
+
+class NodeQueries:
+    """Relay object identification."""
+
+    node = Node.Field(description="The object with this global ID, or null if not visible.")
+    nodes = graphene.List(
+        Node,
+        required=True,
+        ids=graphene.List(graphene.NonNull(graphene.ID), required=True),
+        description="The objects with these global IDs; null where not visible.",
+    )
+
+    @staticmethod
+    async def resolve_nodes(root: Any, info: ResolveInfo, ids: list[str]) -> list[Any]:
+        if len(ids) > MAX_PAGE_SIZE:
+            raise ApiError("INVALID", f"At most {MAX_PAGE_SIZE} ids per request.")
+        found = []
+        for gid in ids:
+            node = Node.get_node_from_global_id(info, gid)
+            found.append(await node if inspect.isawaitable(node) else node)
+        return found
+
+
+class Query(NodeQueries, *(domain.Queries for domain in DOMAINS), graphene.ObjectType):
+    """Everything that can be read."""
+
+
+class Mutation(*(domain.Mutations for domain in DOMAINS), graphene.ObjectType):
+    """Everything that can be changed."""
+
+
+def build_schema() -> graphene.Schema:
+    """The schema with every domain's queries, mutations and node types."""
+    types = [t for domain in DOMAINS for t in getattr(domain, "TYPES", ())]
+    return graphene.Schema(query=Query, mutation=Mutation, types=types)

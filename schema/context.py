@@ -1,0 +1,54 @@
+"""What every resolver gets as `info.context`: the viewer, settings and per-request loaders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+from starlette.requests import Request
+
+from server.clock import zone_today
+from server.models import User
+from server.settings import Settings
+
+LoaderT = TypeVar("LoaderT", bound=DataLoader)
+
+
+class Loaders:
+    """DataLoaders of one request, created on first use so each batches across the request."""
+
+    def __init__(self, context: RequestContext) -> None:
+        self._context = context
+        self._loaders: dict[type, DataLoader] = {}
+
+    def get(self, loader_class: type[LoaderT]) -> LoaderT:
+        """The request's instance of `loader_class` (which takes the context in __init__)."""
+        loader = self._loaders.get(loader_class)
+        if loader is None:
+            loader = self._loaders[loader_class] = loader_class(self._context)
+        return loader  # type: ignore[return-value]
+
+
+@dataclass
+class RequestContext:
+    """Per-request state shared by the resolvers of one GraphQL operation."""
+
+    request: Request | None
+    settings: Settings
+    user: User | None = None
+    token: str | None = None
+    files: dict[str, Any] = field(default_factory=dict)
+    loaders: Loaders = field(init=False)
+    _today: dt.date | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self)
+
+    @property
+    def today(self) -> dt.date:
+        """Today in the zone's time zone, fixed for the whole request."""
+        if self._today is None:
+            self._today = zone_today(self.settings.zone)
+        return self._today

@@ -1,0 +1,58 @@
+"""Per-request DataLoaders shared across domains: batch by primary key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from aiodataloader import DataLoader
+from tortoise.models import Model
+
+from schema.context import RequestContext
+from server.models import Project
+from server.visibility import sees_everything
+
+
+class ByIdLoader(DataLoader):
+    """Loads rows of `model` by primary key in one query per batch."""
+
+    model: ClassVar[type[Model]]
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__()
+        self.context = context
+
+    async def batch_load_fn(self, keys: Iterable[int]) -> list[Any]:
+        keys = list(keys)
+        rows = await self.model.filter(id__in=keys)
+        by_id = {row.pk: row for row in rows}
+        return [by_id.get(key) for key in keys]
+
+
+class VisibleProjectIdsLoader(DataLoader):
+    """For a site manager, the ids of the projects they manage (key: user id), once a request."""
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__()
+        self.context = context
+
+    async def batch_load_fn(self, user_ids: Iterable[int]) -> list[set[int]]:
+        user_ids = list(user_ids)
+        rows = await Project.filter(site_managers__id__in=user_ids).values_list(
+            "id", "site_managers__id"
+        )
+        found: dict[int, set[int]] = {uid: set() for uid in user_ids}
+        for project_id, user_id in rows:
+            found[user_id].add(project_id)
+        return [found[uid] for uid in user_ids]
+
+
+async def may_see_project(context: RequestContext, project_id: int) -> bool:
+    """True when the request's user may see the project; batched per request."""
+    user = context.user
+    if user is None:
+        return False
+    if sees_everything(user):
+        return True
+    visible = await context.loaders.get(VisibleProjectIdsLoader).load(user.id)
+    return project_id in visible

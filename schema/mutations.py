@@ -1,0 +1,68 @@
+"""The one wrapper every mutation goes through: permission, transaction, typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import graphene
+from graphene import ResolveInfo
+from tortoise.transactions import in_transaction
+
+from schema.errors import Problem, UserError, UserInputError
+from schema.permissions import check_permission
+from server.models import Role, User
+
+MutationBody = Callable[[ResolveInfo, User | None, Any], Awaitable[dict[str, Any]]]
+
+_REFUSALS = {
+    "UNAUTHENTICATED": "Sign in first: send Authorization: Bearer <token>.",
+    "FORBIDDEN": "Your role may not do this.",
+}
+
+
+def user_errors(problems: Iterable[Problem]) -> list[UserError]:
+    """UserError objects for the payload's `errors` list."""
+    return [
+        UserError(code=p.code, message=p.message, field=list(p.field) if p.field else None)
+        for p in problems
+    ]
+
+
+def mutation(
+    payload: type[graphene.ObjectType],
+    input_type: type[graphene.InputObjectType] | None,
+    *,
+    roles: Iterable[Role] | None,
+    description: str,
+) -> Callable[[MutationBody], graphene.Field]:
+    """Turn `body(info, user, input) -> payload fields` into a mutation field.
+
+    `roles` declares who may call it (None: anyone). The body runs in one database
+    transaction; raising UserInputError rolls it back and answers `errors` instead. A body
+    that must keep what it wrote while refusing (the login throttle counting a failure)
+    returns its problems under `committed_errors`.
+    """
+    allowed = None if roles is None else frozenset(roles)
+
+    def decorate(body: MutationBody) -> graphene.Field:
+        async def resolve(root: Any, info: ResolveInfo, input: Any = None) -> Any:
+            user = info.context.user
+            refusal = check_permission(user, allowed)
+            if refusal is not None:
+                return payload(errors=[UserError(code=refusal, message=_REFUSALS[refusal])])
+            try:
+                async with in_transaction():
+                    values = await body(info, user, input)
+            except UserInputError as exc:
+                return payload(errors=user_errors(exc.problems))
+            return payload(errors=user_errors(values.pop("committed_errors", ())), **values)
+
+        arguments = {"input": graphene.Argument(input_type, required=True)} if input_type else {}
+        field = graphene.Field(
+            payload, required=True, args=arguments, resolver=resolve, description=description
+        )
+        field.allowed_roles = allowed  # type: ignore[attr-defined]
+        return field
+
+    return decorate

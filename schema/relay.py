@@ -1,0 +1,169 @@
+"""Relay pieces: the Node interface with global IDs, and countable connections."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import graphene
+from graphene import ResolveInfo
+from graphql_relay import from_global_id, to_global_id
+from tortoise.queryset import QuerySet
+
+from schema.errors import ApiError
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class Node(graphene.relay.Node):
+    """An object with a global ID; objects the viewer may not see resolve to null."""
+
+    class Meta:
+        name = "Node"
+
+    @classmethod
+    def get_node_from_global_id(
+        cls, info: ResolveInfo, global_id: str, only_type: Any = None
+    ) -> Any:
+        type_name, pk = split_global_id(global_id)
+        if type_name is None:
+            return None
+        graphql_type = info.schema.get_type(type_name)
+        graphene_type = getattr(graphql_type, "graphene_type", None)
+        if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()):
+            return None
+        if only_type is not None and graphene_type is not only_type:
+            return None
+        return graphene_type.get_node(info, pk)
+
+
+def split_global_id(global_id: str) -> tuple[str | None, int | None]:
+    """(type name, integer pk) of a global ID, or (None, None) when it is malformed."""
+    try:
+        resolved = from_global_id(global_id)
+        return resolved.type, int(resolved.id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        return None, None
+
+
+def decode_id(global_id: str | None, type_name: str) -> int | None:
+    """The pk in a global ID of `type_name`, or None when it is malformed or of another type."""
+    if global_id is None:
+        return None
+    found_type, pk = split_global_id(global_id)
+    return pk if found_type == type_name else None
+
+
+def global_id(type_name: str, pk: int) -> str:
+    """The global ID of an object."""
+    return to_global_id(type_name, str(pk))
+
+
+class CountableConnection(graphene.relay.Connection):
+    """A Relay connection with `totalCount`, counted only when asked for."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True, description="Items in the whole list, all pages.")
+
+    @staticmethod
+    async def resolve_total_count(root: Any, info: ResolveInfo) -> int:
+        count = root.count
+        return count if isinstance(count, int) else await count()
+
+
+def page_size(first: int | None) -> int:
+    """The page size for `first`: 20 by default, at most 100; a clear error otherwise."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0:
+        raise ApiError("INVALID", "`first` must not be negative.")
+    if first > MAX_PAGE_SIZE:
+        raise ApiError("INVALID", f"`first` may be at most {MAX_PAGE_SIZE}.")
+    return first
+
+
+def offset_cursor(offset: int) -> str:
+    """Opaque cursor for the item at `offset`."""
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def cursor_offset(cursor: str | None) -> int:
+    """The offset after the item the cursor points to (0 without a cursor)."""
+    if cursor is None:
+        return 0
+    try:
+        kind, _, value = base64.b64decode(cursor).decode().partition(":")
+        if kind != "offset":
+            raise ValueError(kind)
+        return int(value) + 1
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ApiError("INVALID", "`after` is not a cursor this list gave out.") from None
+
+
+def build_connection(
+    connection_type: type[CountableConnection],
+    items: Sequence[Any],
+    *,
+    start: int,
+    has_next: bool,
+    count: int | Callable[[], Awaitable[int]],
+) -> CountableConnection:
+    """A connection page of `items` that begin at offset `start`."""
+    edges = [
+        connection_type.Edge(node=item, cursor=offset_cursor(start + index))
+        for index, item in enumerate(items)
+    ]
+    connection = connection_type(
+        edges=edges,
+        page_info=graphene.relay.PageInfo(
+            has_next_page=has_next,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+    connection.count = count
+    return connection
+
+
+async def paginate_queryset(
+    connection_type: type[CountableConnection],
+    queryset: QuerySet,
+    first: int | None,
+    after: str | None,
+) -> CountableConnection:
+    """One page of an ordered queryset (one query; the count query only if asked)."""
+    limit = page_size(first)
+    start = cursor_offset(after)
+    rows = await queryset.offset(start).limit(limit + 1)
+    return build_connection(
+        connection_type,
+        rows[:limit],
+        start=start,
+        has_next=len(rows) > limit,
+        count=queryset.count,
+    )
+
+
+def paginate_list(
+    connection_type: type[CountableConnection],
+    items: Sequence[Any],
+    first: int | None,
+    after: str | None,
+) -> CountableConnection:
+    """One page of an already loaded list (e.g. from a DataLoader)."""
+    limit = page_size(first)
+    start = cursor_offset(after)
+    page = items[start : start + limit]
+    return build_connection(
+        connection_type,
+        page,
+        start=start,
+        has_next=start + limit < len(items),
+        count=len(items),
+    )

@@ -1,0 +1,78 @@
+"""Tortoise ORM configuration, start-up and migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api.migrate import migrate as migrate_api
+from tortoise.migrations.autodetector import MigrationAutodetector
+from tortoise.migrations.writer import MigrationWriter
+
+from server.settings import Settings
+
+MODELS_MODULE = "server.models"
+MIGRATIONS_MODULE = "server.migrations"
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    """The Tortoise config dict for the settings' database."""
+    url = settings.database_url
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(settings: Settings) -> None:
+    """Open the ORM for the service (global context, so every request task sees it)."""
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    """Close every database connection."""
+    await Tortoise.close_connections()
+
+
+async def apply_migrations(settings: Settings) -> None:
+    """Bring the database schema up to the latest committed migration."""
+    try:
+        await migrate_api(config=tortoise_config(settings))
+    finally:
+        await Tortoise.close_connections()
+
+
+def is_postgres(settings: Settings) -> bool:
+    """True when the settings point at PostgreSQL rather than SQLite."""
+    return not settings.database_url.startswith("sqlite://")
+
+
+async def _pending_writers(settings: Settings) -> list[MigrationWriter]:
+    config = tortoise_config(settings)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        return await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+
+
+async def pending_model_changes(settings: Settings) -> list[str]:
+    """Names of the migrations the models still need (empty when migrations are current)."""
+    return [writer.name for writer in await _pending_writers(settings)]
+
+
+async def make_migrations(settings: Settings) -> list[str]:
+    """Write a migration for every model change not yet migrated; return the files."""
+    return [str(writer.write()) for writer in await _pending_writers(settings)]

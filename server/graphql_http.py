@@ -1,0 +1,205 @@
+"""The /graphql endpoint: GET and POST over HTTP, limits, caching and error masking."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    execute,
+    get_operation_ast,
+)
+from graphql.pyutils import is_awaitable
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from schema.context import RequestContext
+from server.accounts import authenticate
+from server.documents import DocumentCache
+from server.graphiql import graphiql_page
+from server.settings import Settings
+
+logger = logging.getLogger("wallchart.graphql")
+
+
+class BadRequest(Exception):
+    """The HTTP request cannot be run as a GraphQL operation; answered with `status`."""
+
+    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+@dataclass
+class GraphQLParams:
+    """The operation a request asks for."""
+
+    query: str
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+    files: dict[str, Any] = field(default_factory=dict)
+
+
+def params_from_mapping(data: Any) -> GraphQLParams:
+    """Check the query/variables/operationName members of a request body or query string."""
+    if isinstance(data, list):
+        raise BadRequest("Batched requests are not supported: send one operation per request.")
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    query = data.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise BadRequest("The request has no `query` string.")
+    variables = data.get("variables")
+    if isinstance(variables, str):
+        try:
+            variables = json.loads(variables) if variables else None
+        except json.JSONDecodeError:
+            raise BadRequest("`variables` is not valid JSON.") from None
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("`variables` must be an object.")
+    operation_name = data.get("operationName") or None
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("`operationName` must be a string.")
+    return GraphQLParams(query, variables, operation_name)
+
+
+async def read_params(request: Request, settings: Settings) -> GraphQLParams:
+    """The GraphQL parameters of a GET query string or a JSON or multipart POST body."""
+    if request.method == "GET":
+        return params_from_mapping(dict(request.query_params))
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        body = await request.body()
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise BadRequest("The request body is not valid JSON.") from None
+        return params_from_mapping(data)
+    raise BadRequest(
+        "Send application/json (or multipart/form-data for uploads); "
+        f"got {content_type or 'no content type'}.",
+        status=400,
+    )
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if any."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def wants_html(request: Request) -> bool:
+    """True for a browser navigating to the endpoint (GraphiQL), not a GraphQL GET."""
+    return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
+
+
+class GraphQLEndpoint:
+    """Starlette handler that runs one GraphQL operation per request."""
+
+    def __init__(self, schema: Any, settings: Settings) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.documents = DocumentCache(schema.graphql_schema, settings)
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one HTTP request to /graphql."""
+        if request.method == "GET" and wants_html(request):
+            return graphiql_page()
+        try:
+            params = await read_params(request, self.settings)
+            return await self.run(request, params)
+        except BadRequest as exc:
+            return self.error_response(exc.message, exc.status, exc.code)
+
+    async def run(self, request: Request, params: GraphQLParams) -> Response:
+        """Prepare, check and execute the operation of `params`."""
+        if len(params.query) > self.settings.max_query_length:
+            raise BadRequest(
+                f"Query is longer than {self.settings.max_query_length} characters "
+                "(document length limit).",
+                code="LIMIT",
+            )
+        prepared = self.documents.prepare(params.query)
+        if prepared.errors:
+            return JSONResponse(
+                {"errors": [self.format_error(e) for e in prepared.errors]}, status_code=400
+            )
+        document = prepared.document
+        operation = get_operation_ast(document, params.operation_name)
+        if operation is None:
+            message = (
+                f"Unknown operation named {params.operation_name!r}."
+                if params.operation_name
+                else "The document has several operations: choose one with operationName."
+            )
+            raise BadRequest(message)
+        if request.method == "GET" and operation.operation != OperationType.QUERY:
+            return JSONResponse(
+                {"errors": [{"message": "Only queries may be sent with GET; use POST."}]},
+                status_code=405,
+                headers={"Allow": "POST"},
+            )
+        if params.files and operation.operation != OperationType.MUTATION:
+            raise BadRequest("Only mutations may carry files.")
+        token = bearer_token(request)
+        context = RequestContext(
+            request=request,
+            settings=self.settings,
+            user=await authenticate(token) if token else None,
+            token=token,
+            files=params.files,
+        )
+        result = execute(
+            self.schema.graphql_schema,
+            document,
+            context_value=context,
+            variable_values=params.variables,
+            operation_name=params.operation_name,
+        )
+        if is_awaitable(result):
+            result = await result
+        return self.result_response(result)
+
+    def result_response(self, result: ExecutionResult) -> Response:
+        """JSON response of an execution; 400 when it did not start (bad variables)."""
+        payload: dict[str, Any] = {}
+        if result.errors:
+            payload["errors"] = [self.format_error(e) for e in result.errors]
+        payload["data"] = result.data
+        status = 400 if result.data is None and result.errors else 200
+        return JSONResponse(payload, status_code=status)
+
+    def format_error(self, error: GraphQLError) -> dict[str, Any]:
+        """The client's view of an error; unexpected exceptions are masked unless debugging."""
+        original = error.original_error
+        if original is not None and not isinstance(original, GraphQLError):
+            logger.error(
+                "Unexpected error in %s",
+                error.path,
+                exc_info=(type(original), original, original.__traceback__),
+            )
+            if not self.settings.debug:
+                masked = GraphQLError(
+                    "Internal error",
+                    path=error.path,
+                    extensions={"code": "INTERNAL"},
+                )
+                return masked.formatted
+        return error.formatted
+
+    @staticmethod
+    def error_response(message: str, status: int, code: str) -> Response:
+        """A GraphQL-shaped error body for a request that could not run."""
+        return JSONResponse(
+            {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+        )

@@ -1,0 +1,47 @@
+"""All Tortoise models of the service, one module per domain."""
+
+from server.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
+from server.models.plans import (
+    Milestone,
+    MilestoneDependency,
+    MilestoneStatus,
+    Phase,
+    Programme,
+    Project,
+    ProjectStatus,
+    Rebaseline,
+    TaskItem,
+    TaskSheet,
+)
+from server.models.tickets import (
+    OPEN_STATUSES,
+    Severity,
+    ShortageKind,
+    ShortageTicket,
+    TicketEvent,
+    TicketStatus,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "AuditEntry",
+    "AuthToken",
+    "LoginFailure",
+    "Milestone",
+    "MilestoneDependency",
+    "MilestoneStatus",
+    "Phase",
+    "Programme",
+    "Project",
+    "ProjectStatus",
+    "Rebaseline",
+    "Role",
+    "Severity",
+    "ShortageKind",
+    "ShortageTicket",
+    "TaskItem",
+    "TaskSheet",
+    "TicketEvent",
+    "TicketStatus",
+    "User",
+]

@@ -79,6 +79,19 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='IdempotencyRecord',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('operation', fields.CharField(max_length=64)),
+                ('key', fields.CharField(max_length=128)),
+                ('object_id', fields.IntField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'idempotency_record', 'app': 'models', 'unique_together': (('user', 'operation', 'key'),), 'pk_attr': 'id', 'table_description': 'The object a create or upload made for a user and key, returned again on retries.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Project',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

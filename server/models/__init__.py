@@ -1,6 +1,7 @@
 """All Tortoise models of the service, one module per domain."""
 
 from server.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
+from server.models.idempotency import IdempotencyRecord
 from server.models.plans import (
     Milestone,
     MilestoneDependency,
@@ -26,6 +27,7 @@ __all__ = [
     "OPEN_STATUSES",
     "AuditEntry",
     "AuthToken",
+    "IdempotencyRecord",
     "LoginFailure",
     "Milestone",
     "MilestoneDependency",

@@ -1,4 +1,4 @@
-"""Command line: python -m server serve | migrate | seed-demo | create-user | print-schema."""
+"""Command line: python -m server serve | migrate | seed-demo | seed-scale | create-user | …"""
 
 from __future__ import annotations
 
@@ -37,6 +37,28 @@ async def _seed_demo(settings: Settings, only_if_empty: bool) -> list[str]:
         return await demo.seed_demo(settings)
     finally:
         await close_db()
+
+
+async def _seed_scale(settings: Settings, projects: int, seed: int) -> None:
+    import time
+
+    from server.db import close_db, init_db
+    from server.scale_seed import seed_scale
+
+    started = time.perf_counter()
+    await _migrate(settings)
+    await init_db(settings)
+    try:
+        report = await seed_scale(settings, projects, seed)
+    except ValueError as exc:
+        sys.exit(f"wallchart: {exc}")
+    finally:
+        await close_db()
+    elapsed = time.perf_counter() - started
+    print(
+        f"seeded {report.total} rows in {elapsed:.1f}s: "
+        + ", ".join(f"{name} {count}" for name, count in report.counts.items())
+    )
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> None:
@@ -97,6 +119,9 @@ def main(argv: list[str] | None = None) -> None:
     schema_cmd = commands.add_parser("print-schema", help="print the GraphQL SDL")
     schema_cmd.add_argument("--write", action="store_true", help=f"write it to {SCHEMA_FILE}")
     commands.add_parser("fetch-graphiql", help="fetch the GraphiQL assets with npm")
+    scale = commands.add_parser("seed-scale", help="fill an empty database with a zone's data")
+    scale.add_argument("--projects", type=int, default=10_000, help="how many projects")
+    scale.add_argument("--seed", type=int, default=1, help="random seed")
     args = parser.parse_args(argv)
 
     if args.command == "print-schema":
@@ -126,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "create-user":
         asyncio.run(_create_user(settings, args, _read_password()))
         print(f"created {args.username}")
+    elif args.command == "seed-scale":
+        asyncio.run(_seed_scale(settings, args.projects, args.seed))
     elif args.command == "serve":
         _serve(settings, seed=not args.no_demo)
 

@@ -48,6 +48,15 @@ class Project(graphene.ObjectType):
     planned_start = graphene.Field(Date, description="Planned start of works.")
     planned_finish = graphene.Field(Date, description="Planned completion.")
 
+    # Photos (issue 4): the field and its resolver live with the photo types.
+    photos = graphene.Field(
+        "schema.photos.PhotoConnection",
+        required=True,
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="Photos taken on site, newest first.",
+    )
+
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> models.Project | None:
         if not await may_see_project(info.context, pk):
@@ -63,6 +72,14 @@ class Project(graphene.ObjectType):
         if root.latitude is None or root.longitude is None:
             return None
         return {"latitude": root.latitude, "longitude": root.longitude}
+
+    @staticmethod
+    async def resolve_photos(
+        root: models.Project, info: ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> Any:
+        from schema.photos import project_photos  # schema.photos imports this module
+
+        return await project_photos(root.id, info, first, after)
 
 
 class Queries:

@@ -37,6 +37,15 @@ class Milestone(graphene.ObjectType):
     actual_date = graphene.Field(Date, description="When it was reached.")
     status = graphene.Field(MilestoneStatus, required=True, description="Open or done.")
 
+    # Photos (issue 4): the field and its resolver live with the photo types.
+    photos = graphene.Field(
+        "schema.photos.PhotoConnection",
+        required=True,
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="Photos linked as proof, newest first.",
+    )
+
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> models.Milestone | None:
         milestone = await info.context.loaders.get(MilestoneLoader).load(pk)
@@ -51,6 +60,17 @@ class Milestone(graphene.ObjectType):
     @staticmethod
     async def resolve_project(root: models.Milestone, info: ResolveInfo) -> models.Project:
         return await info.context.loaders.get(ProjectLoader).load(root.project_id)
+
+    @staticmethod
+    async def resolve_photos(
+        root: models.Milestone,
+        info: ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Any:
+        from schema.photos import milestone_photos  # schema.photos imports this module
+
+        return await milestone_photos(root.id, info, first, after)
 
 
 class Queries:

@@ -1,0 +1,133 @@
+"""Photo rules: intake off the event loop, on-site distance, storing, signed file URLs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+from pathlib import Path
+
+import anyio
+import anyio.to_thread
+
+from media import MediaStore, ProcessedImage, Variant, process_image
+from server.audit import record
+from server.idempotency import remember_result
+from server.models import Milestone, Photo, Project, ShortageTicket, User
+from server.settings import Settings
+
+EARTH_RADIUS_METERS = 6_371_008.8
+UPLOAD_OPERATION = "uploadPhoto"
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def haversine_meters(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two WGS 84 points, in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_METERS * math.asin(min(1.0, math.sqrt(a)))
+
+
+def is_on_site(project: Project, latitude: float | None, longitude: float | None) -> bool | None:
+    """Whether a position lies within the project's site radius; None when either is unknown."""
+    if latitude is None or longitude is None:
+        return None
+    if project.latitude is None or project.longitude is None or project.site_radius_meters is None:
+        return None
+    distance = haversine_meters(project.latitude, project.longitude, latitude, longitude)
+    return distance <= project.site_radius_meters
+
+
+def _image_limiter() -> anyio.CapacityLimiter:
+    """Worker threads decoding photos at once: bounds memory and leaves the loop responsive."""
+    global _limiter
+    if _limiter is None:
+        _limiter = anyio.CapacityLimiter(2)
+    return _limiter
+
+
+async def inspect_upload(path: Path, settings: Settings) -> ProcessedImage:
+    """Check and render an uploaded file in a worker thread; raises media.MediaError."""
+    return await anyio.to_thread.run_sync(
+        lambda: process_image(path, max_pixels=settings.max_image_pixels, zone=settings.zone),
+        limiter=_image_limiter(),
+    )
+
+
+async def save_photo(
+    settings: Settings,
+    processed: ProcessedImage,
+    original: Path,
+    *,
+    project: Project,
+    user: User,
+    milestone: Milestone | None = None,
+    ticket: ShortageTicket | None = None,
+    caption: str | None = None,
+    idempotency_key: str | None = None,
+) -> Photo:
+    """Store the files, then the row, audit entry and idempotency record; call in a transaction.
+
+    Should anything after the files fail, the files this call created are removed again, so
+    no file is left without its row.
+    """
+    store = MediaStore(settings.media_root)
+    created = await anyio.to_thread.run_sync(store.store, processed, original)
+    try:
+        metadata = processed.metadata
+        photo = await Photo.create(
+            project=project,
+            milestone=milestone,
+            ticket=ticket,
+            uploaded_by=user,
+            caption=caption,
+            taken_at=metadata.taken_at,
+            latitude=metadata.latitude,
+            longitude=metadata.longitude,
+            on_site=is_on_site(project, metadata.latitude, metadata.longitude),
+            width=processed.width,
+            height=processed.height,
+            content_type=processed.content_type,
+            byte_size=processed.byte_size,
+            sha256=processed.sha256,
+        )
+        await record(user, UPLOAD_OPERATION, photo)
+        await remember_result(user, UPLOAD_OPERATION, idempotency_key, photo.id)
+    except BaseException:
+        await anyio.to_thread.run_sync(store.remove, created)
+        raise
+    return photo
+
+
+def file_signature(secret_key: str, photo_id: int, variant: Variant, expires: int) -> str:
+    """HMAC-SHA256 over photo, variant and expiry with the service's secret key."""
+    message = f"photo:{photo_id}:{variant.value}:{expires}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_file_url(
+    settings: Settings, photo_id: int, variant: Variant, now: float | None = None
+) -> str:
+    """A URL of the photo file that works until the configured lifetime runs out."""
+    issued = time.time() if now is None else now
+    expires = int(issued) + settings.photo_url_ttl_seconds
+    signature = file_signature(settings.secret_key, photo_id, variant, expires)
+    return f"/photos/{photo_id}/{variant.value.lower()}?expires={expires}&signature={signature}"
+
+
+def signature_is_valid(
+    settings: Settings,
+    photo_id: int,
+    variant: Variant,
+    expires: int,
+    signature: str,
+    now: float | None = None,
+) -> bool:
+    """True for an unexpired URL signed by this service."""
+    if expires < (time.time() if now is None else now):
+        return False
+    expected = file_signature(settings.secret_key, photo_id, variant, expires)
+    return hmac.compare_digest(expected, signature)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -680,68 +680,59 @@ class ScaleGenerator:
         events.rows = [(i, *row[1:]) for i, row in enumerate(events.rows, start=1)]
 
     def _photos(self) -> None:
-        """About 50 photo rows per project, once the photos domain has its model."""
-        photo_model = getattr(models, "Photo", None)
-        if photo_model is None:
-            return
-        builder = PHOTO_ROW_BUILDERS.get(photo_model.__name__)
-        if builder is not None:
-            builder(self, photo_model)
-
-
-def _photo_rows(generator: ScaleGenerator, photo_model: type[Model]) -> None:
-    """Rows of the Photo model: variants on disk are not created (rows only)."""
-    rng = generator.rng
-    known = set(photo_model._meta.fields_db_projection.values())
-    sample = _photo_values(generator, 1, generator.today, [1], 1)
-    columns = ("id", *(column for column in sample if column in known))
-    table = generator.add(Table(photo_model, photo_model._meta.db_table, columns))
-    for pk, (start, _, status) in generator.project_spans.items():
-        if status == models.ProjectStatus.PLANNED:
-            continue
-        latest = min(generator.today, start + dt.timedelta(days=900))
-        milestone_ids = generator.milestones_of[pk]
-        uploader = generator.managers_of[pk][0]
-        for _ in range(rng.randint(35, 65)):
-            taken = start + dt.timedelta(days=rng.randint(0, max((latest - start).days, 0)))
-            values = _photo_values(generator, pk, taken, milestone_ids, uploader)
-            values["id"] = len(table.rows) + 1
-            table.rows.append(tuple(values[column] for column in columns))
-
-
-def _photo_values(
-    generator: ScaleGenerator, project_id: int, taken: dt.date, milestone_ids: list[int], user: int
-) -> dict[str, Any]:
-    rng = generator.rng
-    at = generator._instant(taken)
-    digest = hashlib.sha256(f"{project_id}-{rng.random()}".encode()).hexdigest()
-    lat = ZONE_CENTRE[0] + rng.uniform(-0.08, 0.08)
-    lon = ZONE_CENTRE[1] + rng.uniform(-0.1, 0.1)
-    return {
-        "project_id": project_id,
-        "milestone_id": rng.choice(milestone_ids) if rng.random() < 0.4 else None,
-        "ticket_id": None,
-        "uploaded_by_id": user,
-        "caption": "现场施工照片",
-        "taken_at": at,
-        "uploaded_at": at + dt.timedelta(minutes=rng.randint(1, 600)),
-        "created_at": at,
-        "latitude": lat,
-        "longitude": lon,
-        "on_site": rng.random() < 0.9,
-        "width": 4032,
-        "height": 3024,
-        "content_type": "image/jpeg",
-        "byte_size": rng.randint(1_500_000, 6_000_000),
-        "sha256": digest,
-        "storage_key": f"{digest[:2]}/{digest}",
-        "original_name": f"IMG_{rng.randint(1000, 9999)}.jpg",
-    }
-
-
-PHOTO_ROW_BUILDERS: dict[str, Callable[[ScaleGenerator, type[Model]], None]] = {
-    "Photo": _photo_rows,
-}
+        """About 50 photo rows per started project (rows only: no files are written)."""
+        rng = self.rng
+        photos = self.add(
+            _table(
+                models.Photo,
+                "id",
+                "project_id",
+                "milestone_id",
+                "ticket_id",
+                "uploaded_by_id",
+                "caption",
+                "taken_at",
+                "uploaded_at",
+                "latitude",
+                "longitude",
+                "on_site",
+                "width",
+                "height",
+                "content_type",
+                "byte_size",
+                "sha256",
+            )
+        )
+        for pk, (start, _, status) in self.project_spans.items():
+            if status == models.ProjectStatus.PLANNED:
+                continue
+            latest = min(self.today, start + dt.timedelta(days=900))
+            days = max((latest - start).days, 0)
+            milestone_ids = self.milestones_of[pk]
+            uploader = self.managers_of[pk][0]
+            for _ in range(rng.randint(40, 70)):
+                taken = self._instant(start + dt.timedelta(days=rng.randint(0, days)))
+                digest = hashlib.sha256(f"{pk}-{len(photos.rows)}".encode()).hexdigest()
+                photos.rows.append(
+                    (
+                        len(photos.rows) + 1,
+                        pk,
+                        rng.choice(milestone_ids) if rng.random() < 0.4 else None,
+                        None,
+                        uploader,
+                        "现场施工照片",
+                        taken,
+                        taken + dt.timedelta(minutes=rng.randint(1, 600)),
+                        ZONE_CENTRE[0] + rng.uniform(-0.08, 0.08),
+                        ZONE_CENTRE[1] + rng.uniform(-0.1, 0.1),
+                        rng.random() < 0.9,
+                        4032,
+                        3024,
+                        "image/jpeg",
+                        rng.randint(1_500_000, 6_000_000),
+                        digest,
+                    )
+                )
 
 
 def _field_default(model_field: Field, now: dt.datetime) -> Any:

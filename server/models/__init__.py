@@ -2,6 +2,7 @@
 
 from server.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
 from server.models.idempotency import IdempotencyRecord
+from server.models.notifications import Notification
 from server.models.plans import (
     Milestone,
     MilestoneDependency,
@@ -19,6 +20,7 @@ from server.models.tickets import (
     Severity,
     ShortageKind,
     ShortageTicket,
+    TicketCounter,
     TicketEvent,
     TicketStatus,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "Milestone",
     "MilestoneDependency",
     "MilestoneStatus",
+    "Notification",
     "Phase",
     "Programme",
     "Project",
@@ -43,6 +46,7 @@ __all__ = [
     "ShortageTicket",
     "TaskItem",
     "TaskSheet",
+    "TicketCounter",
     "TicketEvent",
     "TicketStatus",
     "User",

@@ -49,3 +49,9 @@ migrations: $(INSTALLED)
 
 graphiql: $(INSTALLED)
 	$(PY) -m server fetch-graphiql
+
+bench: $(INSTALLED)
+	$(PY) -m bench
+
+bench-quick: $(INSTALLED)
+	$(PY) -m bench --quick

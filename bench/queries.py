@@ -48,26 +48,30 @@ query Board($first: Int!) {
 # A mid-sized document (a project card as the phone app asks for it: about 40 fields, two
 # fragments) whose execution is light, so the cost the document cache removes shows.
 CARD = """
-query ProjectCard($id: ID!) {
-  me { ...Person }
-  node(id: $id) {
-    id
-    ... on Project {
-      code
-      name
-      responsibleUnit
-      leadOfficial
-      town
-      location { latitude longitude }
-      siteRadiusMeters
-      totalInvestment
-      status
-      plannedStart
-      plannedFinish
-      photos(first: 3) {
-        totalCount
-        pageInfo { hasNextPage endCursor }
-        edges { cursor node { ...PhotoCard } }
+query ProjectCard($photos: Int!) {
+  me {
+    ...Person
+    projects(first: 1) {
+      edges {
+        node {
+          id
+          code
+          name
+          responsibleUnit
+          leadOfficial
+          town
+          location { latitude longitude }
+          siteRadiusMeters
+          totalInvestment
+          status
+          plannedStart
+          plannedFinish
+          photos(first: $photos) {
+            totalCount
+            pageInfo { hasNextPage endCursor }
+            edges { cursor node { ...PhotoCard } }
+          }
+        }
       }
     }
   }

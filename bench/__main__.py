@@ -1,0 +1,357 @@
+"""`python -m bench [--quick]`: seed once, serve with uvicorn, drive it, print one table.
+
+Every figure of the table is a ratio against a baseline measured in the same run, so it holds
+on a noisy machine: GraphQL throughput over a bare Starlette route's, GraphQL latency over the
+raw SQL route's, cached-document latency over uncached. Raw numbers go to bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import database, load, queries, servers
+from bench.app import BASELINES_ENV, COUNT_SQL_ENV
+from bench.report import Row, table, write
+from bench.sqlcount import HEADER
+from server.scale_seed import BUSY_SITE_MANAGER, SUPERVISOR
+from server.settings import Settings
+
+LOGIN = """
+mutation Login($username: String!, $password: String!) {
+  login(input: {username: $username, password: $password, deviceName: "bench"}) {
+    token
+    errors { message }
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Config:
+    """How big and how long: `make bench` or `make bench-quick`."""
+
+    quick: bool
+    database_url: str
+    projects: int
+    rounds: int
+    seconds: float
+    concurrency: int
+
+
+def config(quick: bool) -> Config:
+    """The configuration of a full (PostgreSQL, 10 000 projects) or quick (SQLite) run."""
+    if quick:
+        url = os.environ.get("WALLCHART_BENCH_QUICK_DATABASE_URL", database.DEFAULT_SQLITE_URL)
+        return Config(True, url, 500, rounds=2, seconds=1.5, concurrency=8)
+    url = os.environ.get("WALLCHART_BENCH_DATABASE_URL", database.DEFAULT_POSTGRES_URL)
+    return Config(False, url, 10_000, rounds=3, seconds=3.0, concurrency=16)
+
+
+def graphql(query: str, token: str, **variables: Any) -> load.Request:
+    """A GraphQL POST as the bench sends it."""
+    return load.Request(
+        "/graphql",
+        {"query": query, "variables": variables},
+        {"Authorization": f"Bearer {token}"},
+    )
+
+
+def bare(path: str, token: str) -> load.Request:
+    """A GET of a baseline route."""
+    return load.Request(path, None, {"Authorization": f"Bearer {token}"})
+
+
+async def login(http: httpx.AsyncClient, username: str, password: str) -> str:
+    """A bearer token for a seeded user."""
+    body = {"query": LOGIN, "variables": {"username": username, "password": password}}
+    answer = (await http.post("/graphql", json=body)).json()
+    payload = answer["data"]["login"]
+    if not payload["token"]:
+        raise RuntimeError(f"bench login of {username} failed: {payload['errors']}")
+    return payload["token"]
+
+
+async def _first_answer(http: httpx.AsyncClient, request: load.Request) -> Any:
+    response = await load.warm_up(http, request)
+    try:
+        return response.json()
+    except ValueError:
+        return {"errors": [{"message": f"HTTP {response.status_code}: {response.text[:200]}"}]}
+
+
+def _errors(answer: Any) -> str | None:
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    return "; ".join(e.get("message", "?") for e in errors)[:160] if errors else None
+
+
+async def compare(
+    pair: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    requests: tuple[load.Request, load.Request],
+    cfg: Config,
+    *,
+    concurrency: int,
+    figure: Callable[[load.Measurement], float],
+) -> tuple[float | None, dict[str, Any]]:
+    """Median over interleaved rounds of figure(GraphQL side) / figure(baseline side)."""
+    answers = [
+        await _first_answer(http, request) for http, request in zip(pair, requests, strict=True)
+    ]
+    raw: dict[str, Any] = {"rounds": []}
+    problem = _errors(answers[0]) or _errors(answers[1])
+    if problem:
+        raw["error"] = problem
+        return None, raw
+    raw["same_json"] = answers[0] == answers[1]
+    ratios = []
+    for _ in range(cfg.rounds):
+        base = await load.run(pair[1], requests[1], concurrency=concurrency, seconds=cfg.seconds)
+        ours = await load.run(pair[0], requests[0], concurrency=concurrency, seconds=cfg.seconds)
+        ratios.append(figure(ours) / figure(base))
+        raw["rounds"].append({"graphql": ours.summary(), "baseline": base.summary()})
+    raw["failures"] = sum(
+        r["graphql"]["failures"] + r["baseline"]["failures"] for r in raw["rounds"]
+    )
+    return statistics.median(ratios), raw
+
+
+async def statements(http: httpx.AsyncClient, request: load.Request) -> int | None:
+    """SQL statements one request runs, from the counting server's header."""
+    response = await request.send(http)
+    value = response.headers.get(HEADER.decode())
+    return int(value) if value is not None else None
+
+
+def _with(request: load.Request, **variables: Any) -> load.Request:
+    body = dict(request.json or {})
+    body["variables"] = {**body.get("variables", {}), **variables}
+    return load.Request(request.path, body, request.headers)
+
+
+async def statement_counts(
+    http: httpx.AsyncClient, request: load.Request, variable: str | None, sizes: tuple[int, ...]
+) -> tuple[str, dict[str, int | None]]:
+    """Statements at each page size, as 'a / b' text and raw numbers."""
+    if variable is None:
+        count = await statements(http, request)
+        return str(count), {"any": count}
+    found = {
+        str(size): await statements(http, _with(request, **{variable: size})) for size in sizes
+    }
+    text = " / ".join(f"{found[str(size)]}" for size in sizes)
+    sizes_text = "/".join(str(size) for size in sizes)
+    return f"{text} (first {sizes_text})", found
+
+
+async def disconnects(url: str, request: load.Request, count: int = 30) -> int:
+    """Send requests and hang up on them mid-way; the number that were cut off."""
+    cut = 0
+    async with httpx.AsyncClient(base_url=url, timeout=0.005) as http:
+
+        async def one() -> None:
+            nonlocal cut
+            try:
+                await request.send(http)
+            except httpx.TimeoutException:
+                cut += 1
+
+        await asyncio.gather(*(one() for _ in range(count)))
+    return cut
+
+
+def run_photos(env: dict[str, str], cfg: Config) -> dict[str, Any]:
+    """The photo figures: `python -m bench.photos` of the photos issue, when it exists."""
+    if not Path("bench/photos.py").exists():
+        return {"skipped": "bench/photos.py does not exist yet"}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.photos", *(["--quick"] if cfg.quick else [])],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+        check=False,
+    )
+    return {
+        "returncode": result.returncode,
+        "seconds": round(time.perf_counter() - started, 1),
+        "stdout": result.stdout,
+        "stderr": result.stderr[-2000:],
+    }
+
+
+async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list[Row], dict]:
+    """Start the servers, run every row, stop the servers."""
+    env = {"WALLCHART_DATABASE_URL": cfg.database_url}
+    main = servers.start("main", cfg.database_url, {BASELINES_ENV: "1"})
+    nocache = servers.start("nocache", cfg.database_url, {"WALLCHART_DOCUMENT_CACHE_SIZE": "0"})
+    counting = servers.start("counting", cfg.database_url, {BASELINES_ENV: "1", COUNT_SQL_ENV: "1"})
+    meta: dict[str, Any] = {}
+    rows: list[Row] = []
+    try:
+        async with (
+            load.client(main.url, cfg.concurrency) as http,
+            load.client(nocache.url, 1) as cold,
+            load.client(counting.url, 1) as counter,
+        ):
+            site = await login(http, BUSY_SITE_MANAGER, settings.demo_password)
+            boss = await login(http, SUPERVISOR, settings.demo_password)
+            pair = (http, http)
+            throughput = {"concurrency": cfg.concurrency, "figure": lambda m: m.throughput}
+            latency = {"concurrency": 1, "figure": lambda m: m.median_latency}
+
+            me = graphql(queries.ME, site)
+            ratio, raw = await compare(pair, (me, bare("/bench/me", site)), cfg, **throughput)
+            sql, raw["statements"] = await statement_counts(counter, me, None, ())
+            rows.append(
+                _row("me { id }: throughput", ratio, ">= 0.7", ratio and ratio >= 0.7, sql, raw)
+            )
+
+            home = graphql(queries.HOME, site, first=20)
+            ratio, raw = await compare(
+                pair, (home, bare("/bench/home?first=20", site)), cfg, **throughput
+            )
+            sql, raw["statements"] = await statement_counts(counter, home, "first", (5, 20))
+            base_sql = await statements(counter, bare("/bench/home?first=20", site))
+            rows.append(
+                _row(
+                    "home screen (20 projects): throughput",
+                    ratio,
+                    ">= 0.5",
+                    ratio and ratio >= 0.5,
+                    sql,
+                    raw,
+                    f"baseline {base_sql} statements",
+                )
+            )
+
+            board = graphql(queries.BOARD, boss, first=50)
+            ratio, raw = await compare(
+                pair, (board, bare("/bench/board?first=50", boss)), cfg, **latency
+            )
+            sql, raw["statements"] = await statement_counts(counter, board, "first", (10, 100))
+            base_sql = await statements(counter, bare("/bench/board?first=50", boss))
+            rows.append(
+                _row(
+                    "supervisor board: latency",
+                    ratio,
+                    "<= 2.0",
+                    ratio and ratio <= 2.0,
+                    sql,
+                    raw,
+                    f"raw SQL route {base_sql} statements",
+                )
+            )
+
+            card = graphql(queries.CARD, site, photos=3)
+            ratio, raw = await compare((http, cold), (card, card), cfg, **latency)
+            sql, raw["statements"] = await statement_counts(counter, card, "photos", (3, 50))
+            size = f"{len(queries.CARD)} chars"
+            rows.append(
+                _row(
+                    "document cache on/off: latency",
+                    ratio,
+                    "<= 0.4",
+                    ratio and ratio <= 0.4,
+                    sql,
+                    raw,
+                    f"project card, {size}",
+                )
+            )
+
+            cut = await disconnects(main.url, board)
+            await asyncio.sleep(2.0)
+            idle = await database.idle_in_transaction(cfg.database_url)
+            meta["disconnects"] = {"cut_off": cut, "idle_in_transaction": idle}
+            photo_env = {
+                **env,
+                "WALLCHART_BENCH_URL": main.url,
+                "WALLCHART_BENCH_SITE_TOKEN": site,
+                "WALLCHART_BENCH_SUPERVISOR_TOKEN": boss,
+            }
+    finally:
+        for server in (main, nocache, counting):
+            server.stop()
+    meta["photos"] = run_photos(photo_env, cfg)
+    meta["seconds"] = round(time.perf_counter() - started, 1)
+    return rows, meta
+
+
+def _row(
+    name: str,
+    ratio: float | None,
+    goal: str,
+    met: Any,
+    sql: str,
+    raw: dict[str, Any],
+    note: str = "",
+) -> Row:
+    if ratio is None:
+        note = f"not measured: {raw.get('error')}"
+    return Row(
+        name=name,
+        ratio=ratio,
+        goal=goal,
+        met=None if ratio is None else bool(met),
+        statements=sql,
+        same_json=raw.get("same_json"),
+        note=note,
+        raw=raw,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the bench and print its table."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="SQLite, 500 projects, short runs")
+    args = parser.parse_args(argv)
+    cfg = config(args.quick)
+    started = time.perf_counter()
+    settings = Settings.from_env(database_url=cfg.database_url)
+    prepared = asyncio.run(database.prepare(settings, cfg.projects))
+    state = "reused" if prepared.reused else f"seeded {prepared.report.total} rows"
+    print(f"bench database {cfg.database_url}: {state} in {prepared.seconds:.1f}s", flush=True)
+    rows, meta = asyncio.run(measure(cfg, settings, started))
+    meta.update(
+        {
+            "database_url": cfg.database_url,
+            "projects": cfg.projects,
+            "seeding": {"reused": prepared.reused, "seconds": round(prepared.seconds, 1)},
+            "seed_counts": prepared.report.counts if prepared.report else None,
+            "rounds": cfg.rounds,
+            "seconds_per_round": cfg.seconds,
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+        }
+    )
+    print()
+    print(table(rows))
+    cut = meta["disconnects"]
+    print(
+        f"\nhung up on {cut['cut_off']} requests mid-way; sessions idle in transaction after the"
+        f" run: {cut['idle_in_transaction'] if cut['idle_in_transaction'] is not None else 'n/a'}"
+    )
+    photos = meta["photos"]
+    if "stdout" in photos:
+        print(f"\nphoto figures (python -m bench.photos, exit {photos['returncode']}):")
+        print(photos["stdout"].rstrip() or photos["stderr"].rstrip())
+    else:
+        print(f"\nphoto figures: {photos['skipped']}")
+    write(rows, meta)
+    print(f"\nraw numbers in bench/results.json; whole run {meta['seconds']:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ from typing import Any
 import graphene
 from aiodataloader import DataLoader
 from graphene import ResolveInfo
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from schema.accounts import User
@@ -425,8 +425,7 @@ async def filter_projects(
             in_programme = in_programme.filter(programmes__code__in=filter.programme_codes)
         if filter.year is not None:
             in_programme = in_programme.filter(programmes__year=filter.year)
-        ids = in_programme.values_list("id", flat=True)
-        queryset = queryset.filter(id__in=ids)
+        queryset = queryset.filter(id__in=Subquery(in_programme.values("id")))
     if filter.town is not None:
         queryset = queryset.filter(town=filter.town)
     if filter.responsible_unit is not None:
@@ -453,7 +452,7 @@ async def project_page(
     user = viewer(info)
     queryset = base
     if not sees_everything(user):
-        queryset = queryset.filter(id__in=visible_projects(user).values_list("id", flat=True))
+        queryset = queryset.filter(id__in=Subquery(visible_projects(user).values("id")))
     cutoffs = Cutoffs.of(info.context.today, info.context.settings)
     queryset = await filter_projects(queryset, filter, cutoffs)
     return await paginate_queryset(ProjectConnection, queryset.order_by("code"), first, after)

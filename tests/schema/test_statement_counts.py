@@ -39,7 +39,9 @@ async def _seed(count: int, settings: Settings, manager: Account, office: Accoun
             await factories.ticket(project, office.user, Severity.HIGH)
 
 
-async def _count(graphql: GraphQL, count_statements: Callable[[], Any], n: int, who: Account) -> int:
+async def _count(
+    graphql: GraphQL, count_statements: Callable[[], Any], n: int, who: Account
+) -> int:
     with count_statements() as counter:
         body = await graphql(BOARD, {"n": n}, account=who)
     assert "errors" not in body, body

@@ -47,8 +47,8 @@ async def test_site1_sees_only_their_projects_in_the_demo(
 ) -> None:
     await seed_demo(settings)
     login = await graphql(
-        'mutation { login(input: {username: "site1", password: "%s"}) { token } }'
-        % settings.demo_password
+        'mutation($p: String!) { login(input: {username: "site1", password: $p}) { token } }',
+        {"p": settings.demo_password},
     )
     token = login["data"]["login"]["token"]
     site1 = await User.get(username="site1")

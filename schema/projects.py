@@ -535,10 +535,14 @@ class ProjectFields:
     town = graphene.String(description="镇(街).")
     location = graphene.InputField(GeoPointInput, description="Where the site is.")
     site_radius_meters = graphene.Int(description="Photos within this radius count as on site.")
-    total_investment = graphene.InputField(Decimal, description="Total investment, 万元, not negative.")
+    total_investment = graphene.InputField(
+        Decimal, description="Total investment, 万元, not negative."
+    )
     status = graphene.InputField(ProjectStatus, description="Overall status.")
     planned_start = graphene.InputField(Date, description="Planned start of works.")
-    planned_finish = graphene.InputField(Date, description="Planned completion, not before the start.")
+    planned_finish = graphene.InputField(
+        Date, description="Planned completion, not before the start."
+    )
 
 
 class CreateProjectInput(ProjectFields, graphene.InputObjectType):
@@ -595,7 +599,9 @@ class SaveTaskSheetInput(graphene.InputObjectType):
     project_id = graphene.ID(required=True, description="The project.")
     year = graphene.Int(required=True, description="The year the sheet covers.")
     scope = graphene.String(description="Construction content.")
-    annual_investment_target = graphene.InputField(Decimal, description="Target for the year, 万元.")
+    annual_investment_target = graphene.InputField(
+        Decimal, description="Target for the year, 万元."
+    )
     completed_investment = graphene.InputField(Decimal, description="Invested so far, 万元.")
     approved_at = graphene.InputField(DateTime, description="When it was approved.")
     items = graphene.List(graphene.NonNull(TaskItemInput), description="The targets, in order.")

@@ -168,9 +168,7 @@ async def test_projects_pages_and_counts(graphql: GraphQL, office: Account) -> N
     after = first["pageInfo"]["endCursor"]
     second = (await graphql(query, {"after": after}, account=office))["data"]["projects"]
     assert [e["node"]["code"] for e in second["edges"]] == ["PG-2", "PG-3"]
-    too_many = await graphql(
-        "{ projects(first: 101) { totalCount } }", account=office, status=400
-    )
+    too_many = await graphql("{ projects(first: 101) { totalCount } }", account=office, status=400)
     assert too_many["errors"][0]["extensions"]["code"] == "INVALID"
 
 
@@ -182,8 +180,9 @@ async def test_site_manager_sees_only_their_projects_and_me_projects(
     await mine.site_managers.add(site_manager.user)
     assert await _codes(graphql, site_manager, {}) == ["MINE"]
     assert await _codes(graphql, office, {}) == ["MINE", "OTHER"]
-    me = await graphql("{ me { projects { totalCount edges { node { code } } } } }",
-                       account=site_manager)
+    me = await graphql(
+        "{ me { projects { totalCount edges { node { code } } } } }", account=site_manager
+    )
     assert me["data"]["me"]["projects"]["edges"] == [{"node": {"code": "MINE"}}]
     hidden = await graphql(
         "query($id: ID!) { node(id: $id) { id } }",
@@ -192,16 +191,14 @@ async def test_site_manager_sees_only_their_projects_and_me_projects(
     )
     assert hidden["data"]["node"] is None
     managers = await graphql(
-        "{ projects { edges { node { code siteManagers { username projects { totalCount } } } } } }",
+        "{ projects { edges { node { siteManagers { username projects { totalCount } } } } } }",
         account=office,
     )
     first = managers["data"]["projects"]["edges"][0]["node"]
     assert first["siteManagers"] == [{"username": "site1", "projects": {"totalCount": 1}}]
 
 
-async def test_update_project_changes_only_given_fields(
-    graphql: GraphQL, office: Account
-) -> None:
+async def test_update_project_changes_only_given_fields(graphql: GraphQL, office: Account) -> None:
     project = await factories.project("UPD", planned_start=dt.date(2020, 3, 1), town="东环街道")
     programme = await factories.programme()
     mutation = """mutation($input: UpdateProjectInput!) { updateProject(input: $input) {
@@ -233,8 +230,13 @@ async def test_update_project_changes_only_given_fields(
     }
     bad = await graphql(
         mutation,
-        {"input": {"projectId": global_id("Project", project.id), "plannedFinish": "2020-01-01",
-                   "name": ""}},
+        {
+            "input": {
+                "projectId": global_id("Project", project.id),
+                "plannedFinish": "2020-01-01",
+                "name": "",
+            }
+        },
         account=office,
     )
     errors = {(tuple(e["field"]), e["code"]) for e in bad["data"]["updateProject"]["errors"]}
@@ -265,9 +267,10 @@ async def test_set_project_site_managers(
         {"input": {"projectId": pid, "userIds": [global_id("User", supervisor.user.id), "x"]}},
         account=office,
     )
-    assert [
-        (e["field"], e["code"]) for e in wrong["data"]["setProjectSiteManagers"]["errors"]
-    ] == [(["input", "userIds", "0"], "INVALID"), (["input", "userIds", "1"], "NOT_FOUND")]
+    assert [(e["field"], e["code"]) for e in wrong["data"]["setProjectSiteManagers"]["errors"]] == [
+        (["input", "userIds", "0"], "INVALID"),
+        (["input", "userIds", "1"], "NOT_FOUND"),
+    ]
     assert await project.site_managers.all().count() == 1
 
 

@@ -70,7 +70,8 @@ OPERATIONS: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = 
         },
     ),
     "completeMilestone": (
-        "mutation($i: CompleteMilestoneInput!) { completeMilestone(input: $i) { errors { code } } }",
+        "mutation($i: CompleteMilestoneInput!) {"
+        " completeMilestone(input: $i) { errors { code } } }",
         lambda w: {"i": {"milestoneId": w["milestone"], "actualDate": "2020-03-02"}},
     ),
 }

@@ -9,6 +9,7 @@ from typing import Any
 import graphene
 from aiodataloader import DataLoader
 from graphene import ResolveInfo
+from tortoise.expressions import Subquery
 
 from schema.context import RequestContext
 from schema.errors import ProblemList, errors_field
@@ -130,9 +131,8 @@ class Programme(graphene.ObjectType):
         after: str | None = None,
         filter: Any = None,
     ) -> CountableConnection:
-        base = models.Project.filter(
-            id__in=models.Project.filter(programmes__id=root.id).values_list("id", flat=True)
-        )
+        members = models.Project.filter(programmes__id=root.id).values("id")
+        base = models.Project.filter(id__in=Subquery(members))
         return await project_page(info, base, first, after, filter)
 
     @staticmethod

@@ -11,7 +11,7 @@ from typing import Any
 import graphene
 from aiodataloader import DataLoader
 from graphene import ResolveInfo
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from schema.accounts import User
@@ -252,7 +252,7 @@ class TaskSheet(graphene.ObjectType):
 class MilestoneFilter(graphene.InputObjectType):
     """Which milestones of a timetable to list."""
 
-    status = graphene.Field(
+    status = graphene.InputField(
         "schema.schedule.MilestoneStatus", description="Only milestones with this status."
     )
     overdue_only = graphene.Boolean(description="Only open milestones past their planned date.")
@@ -469,8 +469,7 @@ async def filter_projects(
             in_programme = in_programme.filter(programmes__code__in=filter.programme_codes)
         if filter.year is not None:
             in_programme = in_programme.filter(programmes__year=filter.year)
-        ids = in_programme.values_list("id", flat=True)
-        queryset = queryset.filter(id__in=ids)
+        queryset = queryset.filter(id__in=Subquery(in_programme.values("id")))
     if filter.town is not None:
         queryset = queryset.filter(town=filter.town)
     if filter.responsible_unit is not None:
@@ -497,7 +496,7 @@ async def project_page(
     user = viewer(info)
     queryset = base
     if not sees_everything(user):
-        queryset = queryset.filter(id__in=visible_projects(user).values_list("id", flat=True))
+        queryset = queryset.filter(id__in=Subquery(visible_projects(user).values("id")))
     cutoffs = Cutoffs.of(info.context.today, info.context.settings)
     queryset = await filter_projects(queryset, filter, cutoffs)
     return await paginate_queryset(ProjectConnection, queryset.order_by("code"), first, after)
@@ -578,12 +577,16 @@ class ProjectFields:
     )
     lead_official = graphene.String(description="责任领导.")
     town = graphene.String(description="镇(街).")
-    location = graphene.Field(GeoPointInput, description="Where the site is.")
+    location = graphene.InputField(GeoPointInput, description="Where the site is.")
     site_radius_meters = graphene.Int(description="Photos within this radius count as on site.")
-    total_investment = graphene.Field(Decimal, description="Total investment, 万元, not negative.")
-    status = graphene.Field(ProjectStatus, description="Overall status.")
-    planned_start = graphene.Field(Date, description="Planned start of works.")
-    planned_finish = graphene.Field(Date, description="Planned completion, not before the start.")
+    total_investment = graphene.InputField(
+        Decimal, description="Total investment, 万元, not negative."
+    )
+    status = graphene.InputField(ProjectStatus, description="Overall status.")
+    planned_start = graphene.InputField(Date, description="Planned start of works.")
+    planned_finish = graphene.InputField(
+        Date, description="Planned completion, not before the start."
+    )
 
 
 class CreateProjectInput(ProjectFields, graphene.InputObjectType):
@@ -630,7 +633,7 @@ class TaskItemInput(graphene.InputObjectType):
     title = graphene.String(required=True, description="What is to be achieved.")
     responsible_unit = graphene.String(description="The unit answering for it.")
     responsible_person = graphene.String(description="The person answering for it.")
-    due_date = graphene.Field(Date, description="When it is due.")
+    due_date = graphene.InputField(Date, description="When it is due.")
     done = graphene.Boolean(description="True once achieved.")
 
 
@@ -640,9 +643,11 @@ class SaveTaskSheetInput(graphene.InputObjectType):
     project_id = graphene.ID(required=True, description="The project.")
     year = graphene.Int(required=True, description="The year the sheet covers.")
     scope = graphene.String(description="Construction content.")
-    annual_investment_target = graphene.Field(Decimal, description="Target for the year, 万元.")
-    completed_investment = graphene.Field(Decimal, description="Invested so far, 万元.")
-    approved_at = graphene.Field(DateTime, description="When it was approved.")
+    annual_investment_target = graphene.InputField(
+        Decimal, description="Target for the year, 万元."
+    )
+    completed_investment = graphene.InputField(Decimal, description="Invested so far, 万元.")
+    approved_at = graphene.InputField(DateTime, description="When it was approved.")
     items = graphene.List(graphene.NonNull(TaskItemInput), description="The targets, in order.")
 
 

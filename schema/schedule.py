@@ -290,8 +290,8 @@ class SavePhaseInput(graphene.InputObjectType):
     project_id = graphene.ID(description="The project of a new phase.")
     name = graphene.String(required=True, description="e.g. 立项, 施工许可, 竣工验收.")
     sequence = graphene.Int(required=True, description="Position in the roadmap, from 1.")
-    planned_start = graphene.Field(Date, description="When the phase is planned to begin.")
-    planned_finish = graphene.Field(Date, description="When it is planned to end.")
+    planned_start = graphene.InputField(Date, description="When the phase is planned to begin.")
+    planned_finish = graphene.InputField(Date, description="When it is planned to end.")
 
 
 class PhasePayload(graphene.ObjectType):
@@ -314,7 +314,7 @@ class CreateMilestoneInput(graphene.InputObjectType):
     project_id = graphene.ID(required=True, description="The project.")
     phase_id = graphene.ID(description="The roadmap phase, of the same project.")
     title = graphene.String(required=True, description="What is reached.")
-    planned_date = graphene.Field(Date, required=True, description="The planned date.")
+    planned_date = graphene.InputField(Date, required=True, description="The planned date.")
     depends_on_ids = graphene.List(
         graphene.NonNull(graphene.ID), description="Predecessors with no lag."
     )
@@ -338,7 +338,7 @@ class RebaselineMilestoneInput(graphene.InputObjectType):
     """A new planned date and the reason; the baseline never moves."""
 
     milestone_id = graphene.ID(required=True, description="The milestone.")
-    planned_date = graphene.Field(Date, required=True, description="The new planned date.")
+    planned_date = graphene.InputField(Date, required=True, description="The new planned date.")
     reason = graphene.String(required=True, description="Why the date moves.")
 
 
@@ -346,7 +346,7 @@ class CompleteMilestoneInput(graphene.InputObjectType):
     """Record a milestone as reached."""
 
     milestone_id = graphene.ID(required=True, description="The milestone.")
-    actual_date = graphene.Field(
+    actual_date = graphene.InputField(
         Date, required=True, description="When it was reached; not after today."
     )
     photo_ids = graphene.List(graphene.NonNull(graphene.ID), description="Photos as evidence.")

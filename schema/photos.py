@@ -233,9 +233,7 @@ async def prepare_upload(info: ResolveInfo, user: models.User, input: Any) -> Pr
     )
     caption = (input.caption or "").strip() or None
     if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
-        problems.add(
-            "INVALID", f"At most {MAX_CAPTION_LENGTH} characters.", "input", "caption"
-        )
+        problems.add("INVALID", f"At most {MAX_CAPTION_LENGTH} characters.", "input", "caption")
     key = input.idempotency_key or None
     if key is not None and len(key) > MAX_KEY_LENGTH:
         problems.add("INVALID", f"At most {MAX_KEY_LENGTH} characters.", "input", "idempotencyKey")

@@ -202,7 +202,7 @@ async def test_milestone_must_belong_to_the_project(
     [
         (b"hello, I am plain text", "UNSUPPORTED_MEDIA_TYPE"),
         (b"<?php system($_GET['c']); ?>", "UNSUPPORTED_MEDIA_TYPE"),
-        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', None),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "UNSUPPORTED_MEDIA_TYPE"),
         (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 60, "UNSUPPORTED_MEDIA_TYPE"),
         (jpeg_bytes((1200, 900))[:3000], "INVALID"),
         (png_declaring(100_000, 100_000), "TOO_LARGE"),
@@ -210,14 +210,19 @@ async def test_milestone_must_belong_to_the_project(
     ids=["text", "php", "svg", "zip", "truncated-jpeg", "png-bomb"],
 )
 async def test_bad_files_are_refused_and_nothing_is_stored(
-    client: httpx.AsyncClient, office: Any, project: Project, media_root: Path, data: bytes, code: str
+    client: httpx.AsyncClient,
+    office: Any,
+    project: Project,
+    media_root: Path,
+    data: bytes,
+    code: str,
 ) -> None:
     before = stored_files(media_root)
     payload = await upload_photo(
         client, office, data, projectId=gid("Project", project.id), content_type="image/jpeg"
     )
     assert payload["photo"] is None
-    assert payload["errors"][0]["code"] == (code or "UNSUPPORTED_MEDIA_TYPE")
+    assert payload["errors"][0]["code"] == code
     assert payload["errors"][0]["field"] == ["input", "file"]
     assert await Photo.all().count() == 0
     assert stored_files(media_root) == before

@@ -133,9 +133,7 @@ async def test_original_is_byte_for_byte_and_only_for_staff_and_site_managers(
 async def test_bad_or_expired_signatures_get_403(
     client: httpx.AsyncClient, office: Any, project: Project
 ) -> None:
-    payload = await upload_photo(
-        client, office, jpeg_bytes(), projectId=gid("Project", project.id)
-    )
+    payload = await upload_photo(client, office, jpeg_bytes(), projectId=gid("Project", project.id))
     url = payload["photo"]["url"]
     parts = urlsplit(url)
     tampered = url.replace("signature=", "signature=0")
@@ -202,7 +200,7 @@ async def test_milestone_must_belong_to_the_project(
     [
         (b"hello, I am plain text", "UNSUPPORTED_MEDIA_TYPE"),
         (b"<?php system($_GET['c']); ?>", "UNSUPPORTED_MEDIA_TYPE"),
-        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "UNSUPPORTED_MEDIA_TYPE"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', "UNSUPPORTED_MEDIA_TYPE"),
         (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 60, "UNSUPPORTED_MEDIA_TYPE"),
         (jpeg_bytes((1200, 900))[:3000], "INVALID"),
         (png_declaring(100_000, 100_000), "TOO_LARGE"),

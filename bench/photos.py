@@ -10,6 +10,7 @@ Prints three ratios, measured in one run with a SQLite database in a temporary f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -123,11 +124,11 @@ def multipart_body(project_id: str, filename: str, data: bytes) -> bytes:
     )
     return b"".join(
         [
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n"
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
             f"{operations}\r\n".encode(),
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n"
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
             '{"1": ["variables.input.file"]}\r\n'.encode(),
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"1\"; "
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="1"; '
             f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode(),
             data,
             f"\r\n--{BOUNDARY}--\r\n".encode(),
@@ -208,10 +209,8 @@ async def measure_server(
 
 def _reset_peak(pid: int) -> None:
     """Reset the kernel's peak-RSS mark of a process (Linux 4.0+), when permitted."""
-    try:
+    with contextlib.suppress(OSError):
         Path(f"/proc/{pid}/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def wait_until_listening(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
@@ -255,8 +254,9 @@ def main() -> None:
         )
         try:
             wait_until_listening(port, server)
+            base_url = f"http://127.0.0.1:{port}"
             figures = asyncio.run(
-                measure_server(f"http://127.0.0.1:{port}", server.pid, token, project_id, photos[1:])
+                measure_server(base_url, server.pid, token, project_id, photos[1:])
             )
         finally:
             server.terminate()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import math
@@ -48,10 +49,8 @@ def is_on_site(project: Project, latitude: float | None, longitude: float | None
 
 def _lower_thread_priority() -> None:
     """Run this worker thread at a lower CPU priority than the event loop (Linux: per thread)."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), IMAGE_WORKER_NICENESS)
-    except (AttributeError, OSError):
-        pass
 
 
 def _image_executor() -> ThreadPoolExecutor:

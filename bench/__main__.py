@@ -177,7 +177,7 @@ def run_photos(env: dict[str, str], cfg: Config) -> dict[str, Any]:
         return {"skipped": "bench/photos.py does not exist yet"}
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "bench.photos", *(["--quick"] if cfg.quick else [])],
+        [sys.executable, "-m", "bench.photos"],
         capture_output=True,
         text=True,
         env={**os.environ, **env},

@@ -99,7 +99,8 @@ def process_image(path: Path, *, max_pixels: int, zone: ZoneInfo) -> ProcessedIm
 def _too_large(width: int, height: int, max_pixels: int) -> MediaError:
     megapixels = max_pixels / 1_000_000
     return MediaError(
-        "TOO_LARGE", f"The photo is {width}×{height} pixels; at most {megapixels:g} MP are accepted."
+        "TOO_LARGE",
+        f"The photo is {width}×{height} pixels; at most {megapixels:g} MP are accepted.",
     )
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import math
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import anyio
 import anyio.to_thread
 
 from media import MediaStore, ProcessedImage, Variant, process_image
@@ -19,7 +23,9 @@ from server.settings import Settings
 
 EARTH_RADIUS_METERS = 6_371_008.8
 UPLOAD_OPERATION = "uploadPhoto"
-_limiter: anyio.CapacityLimiter | None = None
+IMAGE_WORKERS = 2
+IMAGE_WORKER_NICENESS = 10
+_image_pool: ThreadPoolExecutor | None = None
 
 
 def haversine_meters(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -41,19 +47,28 @@ def is_on_site(project: Project, latitude: float | None, longitude: float | None
     return distance <= project.site_radius_meters
 
 
-def _image_limiter() -> anyio.CapacityLimiter:
-    """Worker threads decoding photos at once: bounds memory and leaves the loop responsive."""
-    global _limiter
-    if _limiter is None:
-        _limiter = anyio.CapacityLimiter(2)
-    return _limiter
+def _lower_thread_priority() -> None:
+    """Run this worker thread at a lower CPU priority than the event loop (Linux: per thread)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), IMAGE_WORKER_NICENESS)
+
+
+def _image_executor() -> ThreadPoolExecutor:
+    """The few low-priority threads that decode photos: bounded memory, a responsive loop."""
+    global _image_pool
+    if _image_pool is None:
+        _image_pool = ThreadPoolExecutor(
+            IMAGE_WORKERS, thread_name_prefix="photo", initializer=_lower_thread_priority
+        )
+    return _image_pool
 
 
 async def inspect_upload(path: Path, settings: Settings) -> ProcessedImage:
     """Check and render an uploaded file in a worker thread; raises media.MediaError."""
-    return await anyio.to_thread.run_sync(
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        _image_executor(),
         lambda: process_image(path, max_pixels=settings.max_image_pixels, zone=settings.zone),
-        limiter=_image_limiter(),
     )
 
 

@@ -14,6 +14,7 @@ from server.models.plans import (
     TaskItem,
     TaskSheet,
 )
+from server.models.supervision import SupervisionReview
 from server.models.tickets import (
     OPEN_STATUSES,
     Severity,
@@ -41,6 +42,7 @@ __all__ = [
     "Severity",
     "ShortageKind",
     "ShortageTicket",
+    "SupervisionReview",
     "TaskItem",
     "TaskSheet",
     "TicketEvent",

@@ -55,7 +55,7 @@ def config(quick: bool) -> Config:
     """The configuration of a full (PostgreSQL, 10 000 projects) or quick (SQLite) run."""
     if quick:
         url = os.environ.get("WALLCHART_BENCH_QUICK_DATABASE_URL", database.DEFAULT_SQLITE_URL)
-        return Config(True, url, 500, rounds=2, seconds=1.5, concurrency=8)
+        return Config(True, url, 500, rounds=2, seconds=0.7, concurrency=8)
     url = os.environ.get("WALLCHART_BENCH_DATABASE_URL", database.DEFAULT_POSTGRES_URL)
     return Config(False, url, 10_000, rounds=3, seconds=3.0, concurrency=16)
 
@@ -97,33 +97,59 @@ def _errors(answer: Any) -> str | None:
     return "; ".join(e.get("message", "?") for e in errors)[:160] if errors else None
 
 
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: the request, and the client and server it goes through."""
+
+    http: httpx.AsyncClient
+    server: servers.Server
+    request: load.Request
+
+    async def run(self, cfg: Config, concurrency: int) -> tuple[load.Measurement, float]:
+        """A timed run, with the server CPU seconds it cost per request."""
+        before = self.server.cpu_seconds()
+        measured = await load.run(
+            self.http, self.request, concurrency=concurrency, seconds=cfg.seconds
+        )
+        return measured, (self.server.cpu_seconds() - before) / max(measured.requests, 1)
+
+
 async def compare(
-    pair: tuple[httpx.AsyncClient, httpx.AsyncClient],
-    requests: tuple[load.Request, load.Request],
+    ours: Side,
+    base: Side,
     cfg: Config,
     *,
     concurrency: int,
     figure: Callable[[load.Measurement], float],
 ) -> tuple[float | None, dict[str, Any]]:
-    """Median over interleaved rounds of figure(GraphQL side) / figure(baseline side)."""
-    answers = [
-        await _first_answer(http, request) for http, request in zip(pair, requests, strict=True)
-    ]
+    """Median over interleaved rounds of figure(GraphQL side) / figure(baseline side).
+
+    Also the ratio of server CPU time per request, which the load generator sharing the
+    machine does not distort.
+    """
+    answers = [await _first_answer(side.http, side.request) for side in (ours, base)]
     raw: dict[str, Any] = {"rounds": []}
     problem = _errors(answers[0]) or _errors(answers[1])
     if problem:
         raw["error"] = problem
         return None, raw
     raw["same_json"] = answers[0] == answers[1]
-    ratios = []
+    ratios, cpu_ratios = [], []
     for _ in range(cfg.rounds):
-        base = await load.run(pair[1], requests[1], concurrency=concurrency, seconds=cfg.seconds)
-        ours = await load.run(pair[0], requests[0], concurrency=concurrency, seconds=cfg.seconds)
-        ratios.append(figure(ours) / figure(base))
-        raw["rounds"].append({"graphql": ours.summary(), "baseline": base.summary()})
+        theirs, base_cpu = await base.run(cfg, concurrency)
+        mine, our_cpu = await ours.run(cfg, concurrency)
+        ratios.append(figure(mine) / figure(theirs))
+        cpu_ratios.append(our_cpu / base_cpu if base_cpu else float("nan"))
+        raw["rounds"].append(
+            {
+                "graphql": {**mine.summary(), "server_cpu_ms": round(our_cpu * 1000, 3)},
+                "baseline": {**theirs.summary(), "server_cpu_ms": round(base_cpu * 1000, 3)},
+            }
+        )
     raw["failures"] = sum(
         r["graphql"]["failures"] + r["baseline"]["failures"] for r in raw["rounds"]
     )
+    raw["cpu_ratio"] = statistics.median(cpu_ratios)
     return statistics.median(ratios), raw
 
 
@@ -171,7 +197,7 @@ async def disconnects(url: str, request: load.Request, count: int = 30) -> int:
     return cut
 
 
-def run_photos(env: dict[str, str], cfg: Config) -> dict[str, Any]:
+def run_photos(env: dict[str, str]) -> dict[str, Any]:
     """The photo figures: `python -m bench.photos` of the photos issue, when it exists."""
     if not Path("bench/photos.py").exists():
         return {"skipped": "bench/photos.py does not exist yet"}
@@ -208,21 +234,21 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
         ):
             site = await login(http, BUSY_SITE_MANAGER, settings.demo_password)
             boss = await login(http, SUPERVISOR, settings.demo_password)
-            pair = (http, http)
             throughput = {"concurrency": cfg.concurrency, "figure": lambda m: m.throughput}
             latency = {"concurrency": 1, "figure": lambda m: m.median_latency}
 
             me = graphql(queries.ME, site)
-            ratio, raw = await compare(pair, (me, bare("/bench/me", site)), cfg, **throughput)
+            ratio, raw = await compare(
+                Side(http, main, me), Side(http, main, bare("/bench/me", site)), cfg, **throughput
+            )
             sql, raw["statements"] = await statement_counts(counter, me, None, ())
             rows.append(
                 _row("me { id }: throughput", ratio, ">= 0.7", ratio and ratio >= 0.7, sql, raw)
             )
 
             home = graphql(queries.HOME, site, first=20)
-            ratio, raw = await compare(
-                pair, (home, bare("/bench/home?first=20", site)), cfg, **throughput
-            )
+            base = Side(http, main, bare("/bench/home?first=20", site))
+            ratio, raw = await compare(Side(http, main, home), base, cfg, **throughput)
             sql, raw["statements"] = await statement_counts(counter, home, "first", (5, 20))
             base_sql = await statements(counter, bare("/bench/home?first=20", site))
             rows.append(
@@ -238,9 +264,8 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             )
 
             board = graphql(queries.BOARD, boss, first=50)
-            ratio, raw = await compare(
-                pair, (board, bare("/bench/board?first=50", boss)), cfg, **latency
-            )
+            base = Side(http, main, bare("/bench/board?first=50", boss))
+            ratio, raw = await compare(Side(http, main, board), base, cfg, **latency)
             sql, raw["statements"] = await statement_counts(counter, board, "first", (10, 100))
             base_sql = await statements(counter, bare("/bench/board?first=50", boss))
             rows.append(
@@ -256,7 +281,9 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             )
 
             card = graphql(queries.CARD, site, photos=3)
-            ratio, raw = await compare((http, cold), (card, card), cfg, **latency)
+            ratio, raw = await compare(
+                Side(http, main, card), Side(cold, nocache, card), cfg, **latency
+            )
             sql, raw["statements"] = await statement_counts(counter, card, "photos", (3, 50))
             size = f"{len(queries.CARD)} chars"
             rows.append(
@@ -284,7 +311,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
     finally:
         for server in (main, nocache, counting):
             server.stop()
-    meta["photos"] = run_photos(photo_env, cfg)
+    meta["photos"] = run_photos(photo_env)
     meta["seconds"] = round(time.perf_counter() - started, 1)
     return rows, meta
 
@@ -307,6 +334,7 @@ def _row(
         met=None if ratio is None else bool(met),
         statements=sql,
         same_json=raw.get("same_json"),
+        cpu_ratio=raw.get("cpu_ratio"),
         note=note,
         raw=raw,
     )

@@ -168,16 +168,16 @@ class Baselines:
             "SELECT m.id AS id, m.title AS title, m.planned_date AS planned_date,"
             " p.id AS project_id, p.code AS code, p.name AS name, p.town AS town,"
             " p.responsible_unit AS unit FROM milestone m JOIN project p ON p.id = m.project_id"
-            f" WHERE {overdue} ORDER BY m.planned_date, m.id LIMIT :first",
+            f" WHERE {overdue} ORDER BY m.planned_date, m.project_id, m.id LIMIT :first",
             {"pending": MilestoneStatus.PENDING.value, "today": today, "first": first},
         )
         groups = await fetch(
-            "SELECT g.code AS code, g.name AS name, g.year AS year, COUNT(*) AS overdue,"
-            " COUNT(DISTINCT m.project_id) AS projects, MIN(m.planned_date) AS oldest"
+            "SELECT g.id AS id, g.code AS code, g.name AS name, g.year AS year,"
+            " COUNT(m.id) AS overdue, COUNT(DISTINCT m.project_id) AS projects,"
+            " MIN(m.planned_date) AS oldest"
             " FROM milestone m JOIN project_programme pp ON pp.project_id = m.project_id"
             " JOIN programme g ON g.id = pp.programme_id"
-            f" WHERE {overdue} GROUP BY g.id, g.code, g.name, g.year"
-            " ORDER BY COUNT(*) DESC, g.year DESC, g.code",
+            f" WHERE {overdue} GROUP BY g.id, g.code, g.name, g.year",
             {"pending": MilestoneStatus.PENDING.value, "today": today},
         )
         edges = [
@@ -200,14 +200,15 @@ class Baselines:
         ]
         summary = [
             {
-                "key": f"{group['code']}-{group['year']}",
-                "label": group["name"],
+                "key": str(group["id"]),
+                "label": f"{group['code']} {group['name']} ({group['year']})",
                 "overdueCount": int(group["overdue"]),
                 "projectCount": int(group["projects"]),
                 "maxDaysOverdue": (today - _as_date(group["oldest"])).days,
             }
             for group in groups
         ]
+        summary.sort(key=lambda g: (-g["overdueCount"], -g["maxDaysOverdue"], g["key"]))
         data = {"overdueMilestones": {"edges": edges}, "overdueSummary": summary}
         return JSONResponse({"data": data})
 

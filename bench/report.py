@@ -20,6 +20,7 @@ class Row:
     met: bool | None
     statements: str = ""
     same_json: bool | None = None
+    cpu_ratio: float | None = None
     note: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -28,12 +29,13 @@ def _cell(row: Row) -> list[str]:
     ratio = "n/a" if row.ratio is None else f"{row.ratio:.2f}"
     met = {True: "yes", False: "NO", None: "-"}[row.met]
     same = {True: "yes", False: "NO", None: "-"}[row.same_json]
-    return [row.name, ratio, row.goal, met, same, row.statements, row.note]
+    cpu = "n/a" if row.cpu_ratio is None else f"{row.cpu_ratio:.2f}"
+    return [row.name, ratio, row.goal, met, cpu, same, row.statements, row.note]
 
 
 def table(rows: list[Row]) -> str:
     """The rows as an aligned plain-text table."""
-    header = ["row", "ratio", "goal", "met", "same JSON", "SQL/request", "note"]
+    header = ["row", "ratio", "goal", "met", "CPU/req ratio", "same JSON", "SQL/request", "note"]
     cells = [header] + [_cell(row) for row in rows]
     widths = [max(_width(line[i]) for line in cells) for i in range(len(header))]
     lines = []

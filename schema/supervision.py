@@ -401,9 +401,7 @@ async def respond_to_review(
     assert review is not None and user is not None
     refusals = []
     if review.responded_at is not None:
-        refusals.append(
-            supervision.Refusal("CONFLICT", "The review has already been answered.", "reviewId")
-        )
+        refusals.append(supervision.ALREADY_ANSWERED)
     refusal = supervision.text_refusal(input.response, "response")
     if refusal is not None:
         refusals.append(refusal)

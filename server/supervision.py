@@ -32,6 +32,9 @@ class Refusal:
     field: str
 
 
+ALREADY_ANSWERED = Refusal("CONFLICT", "The review has already been answered.", "reviewId")
+
+
 class ReviewRefused(Exception):
     """Raised when a review or an answer is refused."""
 
@@ -107,7 +110,7 @@ async def respond(review: SupervisionReview, responder: User, response: str) -> 
         response=response.strip(), responded_at=now, responded_by_id=responder.id
     )
     if not updated:
-        raise ReviewRefused(Refusal("CONFLICT", "The review has already been answered.", "reviewId"))
+        raise ReviewRefused(ALREADY_ANSWERED)
     await review.refresh_from_db()
     return review
 

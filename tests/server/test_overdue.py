@@ -67,13 +67,12 @@ async def _expected(flt: OverdueFilter, manager_of: set[int] | None = None) -> l
         days = days_overdue(milestone.planned_date, flt.as_of)
         if milestone.status != MilestoneStatus.PENDING or days < max(flt.min_days_overdue, 1):
             continue
-        if flt.programme_codes is not None or flt.year is not None:
-            if not any(
-                (flt.programme_codes is None or programmes[p.id].code in flt.programme_codes)
-                and (flt.year is None or programmes[p.id].year == flt.year)
-                for p in project.programmes
-            ):
-                continue
+        if (flt.programme_codes is not None or flt.year is not None) and not any(
+            (flt.programme_codes is None or programmes[p.id].code in flt.programme_codes)
+            and (flt.year is None or programmes[p.id].year == flt.year)
+            for p in project.programmes
+        ):
+            continue
         if flt.responsible_unit is not None and project.responsible_unit != flt.responsible_unit:
             continue
         if flt.town is not None and project.town != flt.town:
@@ -147,9 +146,12 @@ async def test_summary_agrees_with_the_list(
                 narrowed = {**fields, "project_ids": (int(group.key),)}
             if narrowed is not None:
                 members = await _expected(OverdueFilter(as_of=AS_OF, **narrowed))
-                assert group.overdue_count == await overdue_queryset(
-                    OverdueFilter(as_of=AS_OF, **narrowed), boss.user
-                ).count()
+                assert (
+                    group.overdue_count
+                    == await overdue_queryset(
+                        OverdueFilter(as_of=AS_OF, **narrowed), boss.user
+                    ).count()
+                )
             assert group.overdue_count == len(members) > 0
             assert group.project_count == len({m.project_id for m in members})
             assert group.max_days_overdue == days_overdue(members[0].planned_date, AS_OF)

@@ -107,34 +107,39 @@ def days_overdue(planned_date: dt.date, as_of: dt.date) -> int:
     return max((as_of - planned_date).days, 0)
 
 
-def _projects_in_programmes(codes: tuple[str, ...] | None, year: int | None) -> QuerySet:
+def _project_conditions(flt: OverdueFilter, user: User) -> dict[str, Any]:
+    """The filter's conditions on the project (and its programmes), as Project lookups."""
     conditions: dict[str, Any] = {}
-    if codes is not None:
-        conditions["programmes__code__in"] = list(codes)
-    if year is not None:
-        conditions["programmes__year"] = year
-    return Project.filter(**conditions).values("id")
+    if flt.programme_codes is not None:
+        conditions["programmes__code__in"] = list(flt.programme_codes)
+    if flt.year is not None:
+        conditions["programmes__year"] = flt.year
+    if flt.responsible_unit is not None:
+        conditions["responsible_unit"] = flt.responsible_unit
+    if flt.town is not None:
+        conditions["town"] = flt.town
+    if not sees_everything(user):
+        conditions["site_managers__id"] = user.id
+    return conditions
 
 
 def overdue_queryset(flt: OverdueFilter, user: User) -> QuerySet[Milestone]:
-    """The milestones overdue under `flt` that `user` may see, unordered (one SQL query)."""
+    """The milestones overdue under `flt` that `user` may see, unordered (one SQL query).
+
+    Every condition on the project goes into one `project_id IN (SELECT ...)` subquery, which
+    the database can hash once instead of probing per milestone.
+    """
     queryset = Milestone.filter(
         status=MilestoneStatus.PENDING, planned_date__lte=flt.latest_planned_date
     )
     if flt.programme_codes == () or flt.project_ids == ():
         return queryset.filter(id__in=[])
-    if flt.programme_codes is not None or flt.year is not None:
-        subquery = _projects_in_programmes(flt.programme_codes, flt.year)
-        queryset = queryset.filter(project_id__in=Subquery(subquery))
     if flt.project_ids is not None:
         queryset = queryset.filter(project_id__in=list(flt.project_ids))
-    if flt.responsible_unit is not None:
-        queryset = queryset.filter(project__responsible_unit=flt.responsible_unit)
-    if flt.town is not None:
-        queryset = queryset.filter(project__town=flt.town)
-    if not sees_everything(user):
-        managed = Project.filter(site_managers__id=user.id).values("id")
-        queryset = queryset.filter(project_id__in=Subquery(managed))
+    conditions = _project_conditions(flt, user)
+    if conditions:
+        projects = Project.filter(**conditions).values("id")
+        queryset = queryset.filter(project_id__in=Subquery(projects))
     return queryset
 
 

@@ -181,6 +181,13 @@ async def statement_counts(
     return f"{text} (first {sizes_text})", found
 
 
+async def full_scans(http: httpx.AsyncClient) -> tuple[str, list[dict[str, Any]]]:
+    """Big tables read in full by the latest counted request, from the database's plans."""
+    plans = (await http.get("/bench/explain")).json()
+    tables = sorted({table for plan in plans for table in plan["full_scans"]})
+    return ", ".join(tables) or "none", plans
+
+
 async def disconnects(url: str, request: load.Request, count: int = 30) -> int:
     """Send requests and hang up on them mid-way; the number that were cut off."""
     cut = 0
@@ -242,6 +249,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
                 Side(http, main, me), Side(http, main, bare("/bench/me", site)), cfg, **throughput
             )
             sql, raw["statements"] = await statement_counts(counter, me, None, ())
+            raw["full_scans"], raw["plans"] = await full_scans(counter)
             rows.append(
                 _row("me { id }: throughput", ratio, ">= 0.7", ratio and ratio >= 0.7, sql, raw)
             )
@@ -250,6 +258,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             base = Side(http, main, bare("/bench/home?first=20", site))
             ratio, raw = await compare(Side(http, main, home), base, cfg, **throughput)
             sql, raw["statements"] = await statement_counts(counter, home, "first", (5, 20))
+            raw["full_scans"], raw["plans"] = await full_scans(counter)
             base_sql = await statements(counter, bare("/bench/home?first=20", site))
             rows.append(
                 _row(
@@ -267,6 +276,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             base = Side(http, main, bare("/bench/board?first=50", boss))
             ratio, raw = await compare(Side(http, main, board), base, cfg, **latency)
             sql, raw["statements"] = await statement_counts(counter, board, "first", (10, 100))
+            raw["full_scans"], raw["plans"] = await full_scans(counter)
             base_sql = await statements(counter, bare("/bench/board?first=50", boss))
             rows.append(
                 _row(
@@ -285,6 +295,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
                 Side(http, main, card), Side(cold, nocache, card), cfg, **latency
             )
             sql, raw["statements"] = await statement_counts(counter, card, "photos", (3, 50))
+            raw["full_scans"], raw["plans"] = await full_scans(counter)
             size = f"{len(queries.CARD)} chars"
             rows.append(
                 _row(
@@ -335,6 +346,7 @@ def _row(
         statements=sql,
         same_json=raw.get("same_json"),
         cpu_ratio=raw.get("cpu_ratio"),
+        full_scans=raw.get("full_scans", ""),
         note=note,
         raw=raw,
     )
@@ -366,9 +378,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     print()
     print(table(rows))
+    failed = sum(row.raw.get("failures", 0) for row in rows)
+    sent = sum(
+        side["requests"]
+        for row in rows
+        for rnd in row.raw.get("rounds", [])
+        for side in rnd.values()
+    )
+    meta["requests"] = {"sent": sent, "failed": failed}
+    print(f"\nrequests under load: {sent}, failed: {failed}")
     cut = meta["disconnects"]
     print(
-        f"\nhung up on {cut['cut_off']} requests mid-way; sessions idle in transaction after the"
+        f"hung up on {cut['cut_off']} requests mid-way; sessions idle in transaction after the"
         f" run: {cut['idle_in_transaction'] if cut['idle_in_transaction'] is not None else 'n/a'}"
     )
     photos = meta["photos"]

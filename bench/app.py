@@ -2,7 +2,8 @@
 
 `uvicorn --factory bench.app:create_bench_app` builds `server.app.create_app()` unchanged, then
 - `WALLCHART_BENCH_BASELINES=1` mounts the bare Starlette baselines of `bench.baselines`;
-- `WALLCHART_BENCH_COUNT_SQL=1` adds the `X-SQL-Statements` header of `bench.sqlcount`.
+- `WALLCHART_BENCH_COUNT_SQL=1` adds the `X-SQL-Statements` header and `/bench/explain` of
+  `bench.sqlcount`.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def create_bench_app() -> Starlette:
 
         app.router.routes[0:0] = routes(app.state.settings)
     if _flag(COUNT_SQL_ENV):
-        from bench.sqlcount import StatementCountMiddleware, install_statement_log
+        from bench.sqlcount import ROUTES, StatementCountMiddleware, install_statement_log
 
         install_statement_log()
+        app.router.routes[0:0] = ROUTES
         app.add_middleware(StatementCountMiddleware)
     return app

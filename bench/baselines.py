@@ -198,9 +198,12 @@ class Baselines:
             }
             for row in rows
         ]
+        groups = sorted(
+            groups, key=lambda g: (-int(g["overdue"]), _as_date(g["oldest"]), str(g["id"]))
+        )
         summary = [
             {
-                "key": str(group["id"]),
+                "key": to_global_id("Programme", str(group["id"])),
                 "label": f"{group['code']} {group['name']} ({group['year']})",
                 "overdueCount": int(group["overdue"]),
                 "projectCount": int(group["projects"]),
@@ -208,7 +211,6 @@ class Baselines:
             }
             for group in groups
         ]
-        summary.sort(key=lambda g: (-g["overdueCount"], -g["maxDaysOverdue"], g["key"]))
         data = {"overdueMilestones": {"edges": edges}, "overdueSummary": summary}
         return JSONResponse({"data": data})
 

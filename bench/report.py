@@ -21,6 +21,7 @@ class Row:
     statements: str = ""
     same_json: bool | None = None
     cpu_ratio: float | None = None
+    full_scans: str = ""
     note: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -30,12 +31,22 @@ def _cell(row: Row) -> list[str]:
     met = {True: "yes", False: "NO", None: "-"}[row.met]
     same = {True: "yes", False: "NO", None: "-"}[row.same_json]
     cpu = "n/a" if row.cpu_ratio is None else f"{row.cpu_ratio:.2f}"
-    return [row.name, ratio, row.goal, met, cpu, same, row.statements, row.note]
+    return [row.name, ratio, row.goal, met, cpu, same, row.statements, row.full_scans, row.note]
 
 
 def table(rows: list[Row]) -> str:
     """The rows as an aligned plain-text table."""
-    header = ["row", "ratio", "goal", "met", "CPU/req ratio", "same JSON", "SQL/request", "note"]
+    header = [
+        "row",
+        "ratio",
+        "goal",
+        "met",
+        "CPU/req ratio",
+        "same JSON",
+        "SQL/request",
+        "full scans",
+        "note",
+    ]
     cells = [header] + [_cell(row) for row in rows]
     widths = [max(_width(line[i]) for line in cells) for i in range(len(header))]
     lines = []

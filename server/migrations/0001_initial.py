@@ -164,7 +164,7 @@ class Migration(migrations.Migration):
                 ('successor', fields.ForeignKeyField('models.Milestone', source_field='successor_id', db_constraint=True, to_field='id', related_name='predecessor_links', on_delete=OnDelete.CASCADE)),
                 ('lag_days', fields.IntField(default=0)),
             ],
-            options={'table': 'milestone_dependency', 'app': 'models', 'unique_together': (('predecessor', 'successor'),), 'pk_attr': 'id', 'table_description': 'Successor may not finish before the predecessor date plus lag_days.'},
+            options={'table': 'milestone_dependency', 'app': 'models', 'unique_together': (('predecessor', 'successor'),), 'indexes': [Index(fields=['successor_id'])], 'pk_attr': 'id', 'table_description': 'Successor may not finish before the predecessor date plus lag_days.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -158,6 +158,8 @@ class MilestoneDependency(Model):
     class Meta:
         table = "milestone_dependency"
         unique_together = (("predecessor", "successor"),)
+        # Schedules load the links of a page of projects by successor (issue 7: was a full scan).
+        indexes = (("successor_id",),)
 
 
 class Rebaseline(Model):

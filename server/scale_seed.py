@@ -211,6 +211,8 @@ class ScaleGenerator:
         self.site_managers: list[int] = []
         self.coordinators: list[int] = []
         self.office: list[int] = []
+        self.supervisors: list[int] = []
+        self.overdue: list[tuple[int, int, dt.date]] = []
         self.managers_of: dict[int, list[int]] = {}
 
     def add(self, table: Table) -> Table:
@@ -225,6 +227,7 @@ class ScaleGenerator:
         self._projects()
         self._plans()
         self._tickets()
+        self._reviews()
         self._photos()
         return list(self.tables.values())
 
@@ -265,9 +268,13 @@ class ScaleGenerator:
 
         for i in range(1, 11):
             self.office.append(user(f"office_{i:02d}", models.Role.OFFICE, f"项目办 {i}", UNITS[1]))
-        user(SUPERVISOR, models.Role.SUPERVISOR, "督查室 规模测试", "经开区督查室")
+        self.supervisors.append(
+            user(SUPERVISOR, models.Role.SUPERVISOR, "督查室 规模测试", "经开区督查室")
+        )
         for i in range(1, 5):
-            user(f"supervisor_{i:02d}", models.Role.SUPERVISOR, f"督查室 {i}", "经开区督查室")
+            self.supervisors.append(
+                user(f"supervisor_{i:02d}", models.Role.SUPERVISOR, f"督查室 {i}", "经开区督查室")
+            )
         for i in range(1, 41):
             self.coordinators.append(
                 user(
@@ -506,6 +513,8 @@ class ScaleGenerator:
                     planned < today and rng.random() < 0.9
                 )
                 actual = None
+                if not done and planned < today:
+                    self.overdue.append((milestone_id, pk, planned))
                 if done:
                     actual = min(planned + dt.timedelta(days=rng.randint(-5, 12)), today)
                 milestones.rows.append(
@@ -678,6 +687,48 @@ class ScaleGenerator:
                     )
                 )
         events.rows = [(i, *row[1:]) for i, row in enumerate(events.rows, start=1)]
+
+    def _reviews(self) -> None:
+        """Supervision instructions on about a third of the overdue milestones, half answered."""
+        rng = self.rng
+        reviews = self.add(
+            _table(
+                models.SupervisionReview,
+                "id",
+                "milestone_id",
+                "project_id",
+                "reviewer_id",
+                "instruction",
+                "respond_by",
+                "created_at",
+                "response",
+                "responded_at",
+                "responded_by_id",
+            )
+        )
+        for milestone_id, project_id, planned in self.overdue:
+            if rng.random() >= 0.35:
+                continue
+            issued = planned + dt.timedelta(
+                days=rng.randint(1, max((self.today - planned).days, 1))
+            )
+            issued = min(issued, self.today)
+            created = self._instant(issued)
+            answered = rng.random() < 0.5
+            reviews.rows.append(
+                (
+                    len(reviews.rows) + 1,
+                    milestone_id,
+                    project_id,
+                    rng.choice(self.supervisors),
+                    "请说明滞后原因并制定赶工计划。",
+                    issued + dt.timedelta(days=7),
+                    created,
+                    "已增加班组，计划两周内完成。" if answered else None,
+                    created + dt.timedelta(days=rng.randint(1, 6)) if answered else None,
+                    self.managers_of[project_id][0] if answered else None,
+                )
+            )
 
     def _photos(self) -> None:
         """About 50 photo rows per started project (rows only: no files are written)."""

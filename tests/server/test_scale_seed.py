@@ -44,7 +44,7 @@ async def test_seed_scale_writes_a_consistent_zone(settings: Settings) -> None:
         assert events[-1].to_status == ticket.status
     # The sequences continue after the explicit ids: the ORM can still insert.
     extra = await models.Programme.create(code="X", name="extra", year=2000)
-    assert extra.id == report.counts["programme"] + 1
+    assert extra.id > report.counts["programme"]
 
 
 def test_the_generator_is_reproducible_and_has_overdue_work() -> None:

@@ -17,8 +17,9 @@ from graphql_relay import to_global_id
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from tortoise import connections
 
-from server.accounts import token_digest
+from server.accounts import _LIVE_TOKEN_USER_SQL, token_digest
 from server.clock import utc_now, zone_today
 from server.health import HEALTH_SQL, Cutoffs
 from server.models import MilestoneStatus
@@ -28,24 +29,20 @@ from server.settings import Settings
 
 HOME_MILESTONES = 10
 
-TOKEN_SQL = (
-    'SELECT u.id AS id FROM auth_token t JOIN "user" u ON u.id = t.user_id'
-    " WHERE t.token_hash = :digest AND t.revoked_at IS NULL AND t.expires_at > :now"
-    " AND u.is_active = :active"
-)
-
 
 def _unauthenticated() -> Response:
     return JSONResponse({"errors": [{"message": "Sign in first."}]}, status_code=401)
 
 
 async def _user_id(request: Request) -> int | None:
-    """The same token lookup the endpoint makes (one statement)."""
+    """The same token lookup the endpoint makes: the same one statement."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    rows = await fetch(
-        TOKEN_SQL, {"digest": token_digest(token.strip()), "now": utc_now(), "active": True}
+    connection = connections.get("default")
+    marks = ("?",) * 3 if connection.capabilities.dialect == "sqlite" else ("$1", "$2", "$3")
+    rows = await connection.execute_query_dict(
+        _LIVE_TOKEN_USER_SQL.format(*marks), [token_digest(token.strip()), utc_now(), True]
     )
     return rows[0]["id"] if rows else None
 

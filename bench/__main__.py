@@ -57,7 +57,7 @@ def config(quick: bool) -> Config:
         url = os.environ.get("WALLCHART_BENCH_QUICK_DATABASE_URL", database.DEFAULT_SQLITE_URL)
         return Config(True, url, 500, rounds=2, seconds=0.7, concurrency=8)
     url = os.environ.get("WALLCHART_BENCH_DATABASE_URL", database.DEFAULT_POSTGRES_URL)
-    return Config(False, url, 10_000, rounds=3, seconds=3.0, concurrency=16)
+    return Config(False, url, 10_000, rounds=5, seconds=2.5, concurrency=16)
 
 
 def graphql(query: str, token: str, **variables: Any) -> load.Request:

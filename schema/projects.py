@@ -788,7 +788,7 @@ async def update_project(info: ResolveInfo, user: models.User | None, input: Any
     if given.get("status", "") is None:
         problems.add("INVALID", "A project always has a status.", "input", "status")
     merged = {"planned_start": project.planned_start, "planned_finish": project.planned_finish}
-    merged.update({k: v for k, v in given.items() if v is not None})
+    merged.update({k: v for k, v in given.items() if v is not None or k in merged})
     _check_project_fields(merged, problems)
     programmes = None
     if "programme_ids" in given:

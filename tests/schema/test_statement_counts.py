@@ -61,5 +61,5 @@ async def test_statement_count_is_the_same_for_5_and_50_projects(
     for who in (office, manager):
         small = await _count(graphql, count_statements, 5, who)
         large = await _count(graphql, count_statements, 50, who)
-        print(f"statements for {who.user.role}: N=5 -> {small}, N=50 -> {large}")  # noqa: T201
+        print(f"statements for {who.user.role}: N=5 -> {small}, N=50 -> {large}")
         assert small == large

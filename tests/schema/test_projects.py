@@ -350,7 +350,7 @@ async def test_projects_ordered_worst_colour_first_by_the_database(
     for project in (blue, green, red, yellow, orange):
         await project.site_managers.add(site_manager.user)
     query = """query($filter: ProjectFilter) {
-      projects(orderBy: HEALTH, filter: $filter) { edges { node { code health } } } }"""
+      projects(orderBy: HEALTH, filter: $filter) { totalCount edges { node { code health } } } }"""
     with count_statements() as counter:
         body = await graphql(query, account=office)
     assert [e["node"]["health"] for e in body["data"]["projects"]["edges"]] == [
@@ -375,5 +375,6 @@ async def test_projects_ordered_worst_colour_first_by_the_database(
             "D-YELLOW",
             "B-GREEN",
         ]
+        assert body["data"]["projects"]["totalCount"] == 3
     by_name = await graphql("{ projects(orderBy: NAME) { totalCount } }", account=office)
     assert by_name["data"]["projects"]["totalCount"] == 5

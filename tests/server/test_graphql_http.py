@@ -190,3 +190,25 @@ async def test_browser_gets_graphiql_or_instructions(client: httpx.AsyncClient) 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "GraphiQL" in response.text
+
+
+def _project_loop(levels: int) -> str:
+    """A query looping project -> milestones -> project, `levels` selection sets deep."""
+    parts = ["projects", "edges", "node"]
+    while len(parts) < levels - 1:
+        parts += ["milestones", "edges", "node", "project"]
+    parts = parts[: levels - 1]
+    return "{ " + " { ".join(parts) + " { id }" + " }" * (len(parts) - 1) + " }"
+
+
+async def test_depth_limit_over_http(client: httpx.AsyncClient, settings: Settings) -> None:
+    too_deep = await client.post(
+        "/graphql", json={"query": _project_loop(settings.max_query_depth + 1)}
+    )
+    assert too_deep.status_code == 400
+    assert "depth limit" in too_deep.json()["errors"][0]["message"]
+    at_limit = await client.post(
+        "/graphql", json={"query": _project_loop(settings.max_query_depth)}
+    )
+    assert at_limit.status_code == 200
+    assert at_limit.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -20,7 +20,7 @@ from schema.mutations import mutation
 from schema.projects import GeoPoint, Project, ProjectLoader
 from schema.relay import CountableConnection, Node, decode_id, paginate_list
 from schema.scalars import DateTime
-from schema.schedule import Milestone, MilestoneLoader
+from schema.schedule import Milestone, MilestoneLoader, UserLoader
 from schema.uploads import Upload
 from server import models, photos
 from server.idempotency import MAX_KEY_LENGTH, previous_result, remember_result
@@ -37,12 +37,6 @@ class PhotoLoader(ByIdLoader):
     """Photos by id."""
 
     model = models.Photo
-
-
-class UserLoader(ByIdLoader):
-    """Users by id."""
-
-    model = models.User
 
 
 class PhotoListLoader(DataLoader):

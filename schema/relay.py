@@ -35,7 +35,7 @@ class Node(graphene.relay.Node):
         graphene_type = getattr(graphql_type, "graphene_type", None)
         if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()):
             return None
-        # graphene's `node` field passes only_type=False when any Node type will do.
+        # Node.Field passes False as `only_type` for the generic `node(id:)` field.
         if only_type and graphene_type is not only_type:
             return None
         return graphene_type.get_node(info, pk)

@@ -146,3 +146,31 @@ def signature_is_valid(
         return False
     expected = file_signature(settings.secret_key, photo_id, variant, expires)
     return hmac.compare_digest(expected, signature)
+
+
+async def proof_photos(
+    photo_ids: list[int | None], milestone: Milestone
+) -> tuple[list[Photo], list[tuple[int, str]]]:
+    """The photos to link to `milestone` as proof, and (position, reason) for each refused id.
+
+    Each must exist, belong to the milestone's project, and not be proof of another milestone.
+    """
+    wanted = [pk for pk in photo_ids if pk is not None]
+    found = {photo.id: photo for photo in await Photo.filter(id__in=wanted)}
+    accepted: list[Photo] = []
+    refused: list[tuple[int, str]] = []
+    for position, pk in enumerate(photo_ids):
+        photo = found.get(pk) if pk is not None else None
+        if photo is None or photo.project_id != milestone.project_id:
+            refused.append((position, "No such photo of this milestone's project."))
+        elif photo.milestone_id not in (None, milestone.id):
+            refused.append((position, "The photo is already proof of another milestone."))
+        elif photo not in accepted:
+            accepted.append(photo)
+    return accepted, refused
+
+
+async def link_proof_photos(photos: list[Photo], milestone: Milestone) -> None:
+    """Link photos to a milestone as proof of its completion."""
+    if photos:
+        await Photo.filter(id__in=[photo.id for photo in photos]).update(milestone_id=milestone.id)

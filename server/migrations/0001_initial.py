@@ -139,6 +139,7 @@ class Migration(migrations.Migration):
                 ('planned_date', fields.DateField()),
                 ('actual_date', fields.DateField(null=True)),
                 ('status', fields.CharEnumField(default=MilestoneStatus.PENDING, description='PENDING: PENDING\nDONE: DONE', enum_type=MilestoneStatus, max_length=8)),
+                ('completion_note', fields.TextField(null=True, unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'milestone', 'app': 'models', 'indexes': [Index(fields=['status', 'planned_date']), Index(fields=['project_id', 'planned_date'])], 'pk_attr': 'id', 'table_description': 'A dated point of the project timetable (时间表).'},

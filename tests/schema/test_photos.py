@@ -336,3 +336,49 @@ async def test_project_and_milestone_photos_newest_first_in_batches(
     milestone_ids = [e["node"]["id"] for e in body["data"]["milestone"]["photos"]["edges"]]
     assert milestone_ids == list(reversed(ids))
     assert len(counter.statements) <= 10
+
+
+COMPLETE = """
+mutation($input: CompleteMilestoneInput!) {
+  completeMilestone(input: $input) {
+    milestone { status photos { totalCount edges { node { id } } } }
+    errors { field code message }
+  }
+}"""
+
+
+async def test_complete_milestone_links_photos_of_its_project_only(
+    client: httpx.AsyncClient, graphql: Any, site_manager: Any, project: Project
+) -> None:
+    milestone = await Milestone.create(
+        project=project, title="Topping out", baseline_date="2020-05-01", planned_date="2020-05-01"
+    )
+    elsewhere = await Project.create(code="P-3", name="Park", responsible_unit="Parks")
+    await elsewhere.site_managers.add(site_manager.user)
+    ours = await upload_photo(
+        client, site_manager, jpeg_bytes((90, 60)), projectId=gid("Project", project.id)
+    )
+    theirs = await upload_photo(
+        client, site_manager, jpeg_bytes((95, 60)), projectId=gid("Project", elsewhere.id)
+    )
+    variables = {
+        "input": {
+            "milestoneId": gid("Milestone", milestone.id),
+            "actualDate": "2020-05-03",
+            "photoIds": [theirs["photo"]["id"]],
+        }
+    }
+    refused = (await graphql(COMPLETE, variables, account=site_manager))["data"]
+    assert refused["completeMilestone"]["errors"][0]["field"] == ["input", "photoIds", "0"]
+    assert (await Milestone.get(id=milestone.id)).status == "PENDING"
+    assert await Photo.filter(milestone_id=milestone.id).count() == 0
+
+    variables["input"]["photoIds"] = [ours["photo"]["id"]]
+    done = (await graphql(COMPLETE, variables, account=site_manager))["data"]["completeMilestone"]
+    assert done["errors"] == []
+    assert done["milestone"]["status"] == "DONE"
+    assert [e["node"]["id"] for e in done["milestone"]["photos"]["edges"]] == [ours["photo"]["id"]]
+    entry = await AuditEntry.filter(action="milestone.complete").first()
+    assert entry is not None and entry.after["photo_ids"] == [
+        (await Photo.get(sha256=ours["photo"]["sha256"])).id
+    ]

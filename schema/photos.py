@@ -71,6 +71,12 @@ class MilestonePhotosLoader(PhotoListLoader):
     column = "milestone_id"
 
 
+class TicketPhotosLoader(PhotoListLoader):
+    """Photos linked to shortage tickets."""
+
+    column = "ticket_id"
+
+
 class Photo(graphene.ObjectType):
     """A photo taken on site, kept byte for byte as evidence."""
 
@@ -175,6 +181,14 @@ async def milestone_photos(
 ) -> PhotoConnection:
     """A page of the photos linked to a milestone, newest first (batched across milestones)."""
     rows = await info.context.loaders.get(MilestonePhotosLoader).load(milestone_id)
+    return paginate_list(PhotoConnection, rows, first, after)
+
+
+async def ticket_photos(
+    ticket_id: int, info: ResolveInfo, first: int | None, after: str | None
+) -> PhotoConnection:
+    """A page of the photos linked to a shortage ticket, newest first (batched across tickets)."""
+    rows = await info.context.loaders.get(TicketPhotosLoader).load(ticket_id)
     return paginate_list(PhotoConnection, rows, first, after)
 
 

@@ -148,6 +148,24 @@ def signature_is_valid(
     return hmac.compare_digest(expected, signature)
 
 
+async def photos_of_project(
+    photo_ids: list[int | None], project_id: int
+) -> tuple[list[Photo], list[tuple[int, str]]]:
+    """The photos with these ids (duplicates once), and (position, reason) for each id that is
+    not a photo of the project; for linking photos to a milestone or a ticket."""
+    wanted = [pk for pk in photo_ids if pk is not None]
+    found = {photo.id: photo for photo in await Photo.filter(id__in=wanted)}
+    accepted: list[Photo] = []
+    refused: list[tuple[int, str]] = []
+    for position, pk in enumerate(photo_ids):
+        photo = found.get(pk) if pk is not None else None
+        if photo is None or photo.project_id != project_id:
+            refused.append((position, "No such photo of this project."))
+        elif photo not in accepted:
+            accepted.append(photo)
+    return accepted, refused
+
+
 async def proof_photos(
     photo_ids: list[int | None], milestone: Milestone
 ) -> tuple[list[Photo], list[tuple[int, str]]]:
@@ -155,19 +173,15 @@ async def proof_photos(
 
     Each must exist, belong to the milestone's project, and not be proof of another milestone.
     """
-    wanted = [pk for pk in photo_ids if pk is not None]
-    found = {photo.id: photo for photo in await Photo.filter(id__in=wanted)}
-    accepted: list[Photo] = []
-    refused: list[tuple[int, str]] = []
-    for position, pk in enumerate(photo_ids):
-        photo = found.get(pk) if pk is not None else None
-        if photo is None or photo.project_id != milestone.project_id:
-            refused.append((position, "No such photo of this milestone's project."))
-        elif photo.milestone_id not in (None, milestone.id):
-            refused.append((position, "The photo is already proof of another milestone."))
-        elif photo not in accepted:
+    photos, refused = await photos_of_project(photo_ids, milestone.project_id)
+    accepted = []
+    for photo in photos:
+        if photo.milestone_id in (None, milestone.id):
             accepted.append(photo)
-    return accepted, refused
+        else:
+            position = photo_ids.index(photo.id)
+            refused.append((position, "The photo is already proof of another milestone."))
+    return accepted, sorted(refused)
 
 
 async def link_proof_photos(photos: list[Photo], milestone: Milestone) -> None:

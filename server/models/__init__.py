@@ -2,6 +2,7 @@
 
 from server.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
 from server.models.idempotency import IdempotencyRecord
+from server.models.photos import Photo
 from server.models.plans import (
     Milestone,
     MilestoneDependency,
@@ -33,6 +34,7 @@ __all__ = [
     "MilestoneDependency",
     "MilestoneStatus",
     "Phase",
+    "Photo",
     "Programme",
     "Project",
     "ProjectStatus",

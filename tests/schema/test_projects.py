@@ -169,7 +169,7 @@ async def test_projects_pages_and_counts(graphql: GraphQL, office: Account) -> N
     after = first["pageInfo"]["endCursor"]
     second = (await graphql(query, {"after": after}, account=office))["data"]["projects"]
     assert [e["node"]["code"] for e in second["edges"]] == ["PG-2", "PG-3"]
-    too_many = await graphql("{ projects(first: 101) { totalCount } }", account=office, status=400)
+    too_many = await graphql("{ projects(first: 101) { totalCount } }", account=office)
     assert too_many["errors"][0]["extensions"]["code"] == "INVALID"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 from typing import Any
@@ -383,3 +384,16 @@ async def test_complete_milestone_links_photos_of_its_project_only(
     assert entry is not None and entry.after["photo_ids"] == [
         (await Photo.get(sha256=ours["photo"]["sha256"])).id
     ]
+
+
+async def test_simultaneous_uploads_of_the_same_bytes_make_one_photo(
+    client: httpx.AsyncClient, site_manager: Any, project: Project
+) -> None:
+    data = jpeg_bytes((300, 200))
+    project_id = gid("Project", project.id)
+    results = await asyncio.gather(
+        *(upload_photo(client, site_manager, data, projectId=project_id) for _ in range(6))
+    )
+    assert all(r["errors"] == [] for r in results), results
+    assert len({r["photo"]["id"] for r in results}) == 1
+    assert await Photo.all().count() == 1

@@ -27,6 +27,13 @@ class User(graphene.ObjectType):
     display_name = graphene.String(required=True, description="Name shown to others.")
     role = graphene.Field(Role, required=True, description="What the user does.")
     unit = graphene.String(description="The user's organisation or department.")
+    projects = graphene.Field(
+        "schema.projects.ProjectConnection",
+        required=True,
+        first=graphene.Int(description="Page size: 20 by default, at most 100."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="The projects this user works on (runs the site of), by code.",
+    )
 
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> models.User | None:
@@ -37,6 +44,14 @@ class User(graphene.ObjectType):
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
         return isinstance(root, models.User)
+
+    @staticmethod
+    async def resolve_projects(
+        root: models.User, info: ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> Any:
+        from schema.projects import user_projects
+
+        return await user_projects(info, root, first, after)
 
 
 class LoginInput(graphene.InputObjectType):

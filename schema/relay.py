@@ -35,7 +35,8 @@ class Node(graphene.relay.Node):
         graphene_type = getattr(graphql_type, "graphene_type", None)
         if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()):
             return None
-        if only_type is not None and graphene_type is not only_type:
+        # Node.Field passes False as `only_type` for the generic `node(id:)` field.
+        if only_type and graphene_type is not only_type:
             return None
         return graphene_type.get_node(info, pk)
 

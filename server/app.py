@@ -14,6 +14,7 @@ from schema.scalars import set_display_zone
 from server.db import apply_migrations, close_db, init_db
 from server.graphiql import ASSETS_DIR, ASSETS_URL
 from server.graphql_http import GraphQLEndpoint
+from server.photo_files import PhotoFileEndpoint
 from server.settings import Settings
 
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> St
 
     routes = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+        Route("/photos/{photo_id:int}/{variant:str}", PhotoFileEndpoint(settings).handle),
         Mount(ASSETS_URL, app=StaticFiles(directory=ASSETS_DIR, check_dir=False)),
     ]
     app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from server.accounts import create_user
+from server.demo_photos import seed_photos
+from server.demo_plans import seed_plans
 from server.models import Role, User
 from server.settings import Settings
 
@@ -22,7 +24,7 @@ async def is_empty() -> bool:
 
 
 async def seed_demo(settings: Settings) -> list[str]:
-    """Create the demo data that is missing; return the usernames created. Idempotent."""
+    """Create the demo data that is missing; return the names of what was created. Idempotent."""
     created = []
     for username, role, display_name, unit in DEMO_USERS:
         if await User.exists(username=username):
@@ -31,4 +33,6 @@ async def seed_demo(settings: Settings) -> list[str]:
             username, settings.demo_password, role, display_name=display_name, unit=unit
         )
         created.append(username)
+    created.extend(await seed_plans(settings))
+    created.extend(await seed_photos(settings))
     return created

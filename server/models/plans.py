@@ -135,6 +135,7 @@ class Milestone(Model):
     planned_date = fields.DateField()
     actual_date = fields.DateField(null=True)
     status = fields.CharEnumField(MilestoneStatus, max_length=8, default=MilestoneStatus.PENDING)
+    completion_note = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

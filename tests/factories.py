@@ -1,0 +1,89 @@
+"""Small builders of plan rows for tests: programmes, projects, milestones, links, tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from server.models import (
+    Milestone,
+    MilestoneDependency,
+    MilestoneStatus,
+    Programme,
+    Project,
+    Severity,
+    ShortageKind,
+    ShortageTicket,
+    TicketStatus,
+    User,
+)
+
+_numbers = itertools.count(1)
+
+
+async def programme(code: str = "1090", year: int = 2020, name: str = "重大产业项目") -> Programme:
+    """A programme."""
+    return await Programme.create(code=code, name=name, year=year)
+
+
+async def project(
+    code: str | None = None, *, programmes: tuple[Programme, ...] = (), **fields: Any
+) -> Project:
+    """A project with sensible defaults, in the given programmes."""
+    number = next(_numbers)
+    values: dict[str, Any] = {
+        "code": code or f"P-{number:04d}",
+        "name": f"测试项目 {number}",
+        "responsible_unit": "经开区建设局",
+        "town": "金山桥街道",
+    }
+    values.update(fields)
+    created = await Project.create(**values)
+    if programmes:
+        await created.programmes.add(*programmes)
+    return created
+
+
+async def milestone(
+    of: Project,
+    planned: dt.date,
+    *,
+    title: str = "开工",
+    done_on: dt.date | None = None,
+    baseline: dt.date | None = None,
+) -> Milestone:
+    """A milestone, done when `done_on` is given."""
+    return await Milestone.create(
+        project=of,
+        title=title,
+        baseline_date=baseline or planned,
+        planned_date=planned,
+        actual_date=done_on,
+        status=MilestoneStatus.DONE if done_on else MilestoneStatus.PENDING,
+    )
+
+
+async def link(predecessor: Milestone, successor: Milestone, lag: int = 0) -> None:
+    """Make `successor` depend on `predecessor`."""
+    await MilestoneDependency.create(predecessor=predecessor, successor=successor, lag_days=lag)
+
+
+async def ticket(
+    of: Project,
+    reporter: User,
+    severity: Severity,
+    status: TicketStatus = TicketStatus.OPEN,
+) -> ShortageTicket:
+    """A labour shortage ticket."""
+    return await ShortageTicket.create(
+        number=f"LAB-T-{next(_numbers):05d}",
+        project=of,
+        kind=ShortageKind.LABOUR,
+        title="缺钢筋工",
+        severity=severity,
+        status=status,
+        reporter=reporter,
+        trade="钢筋工",
+        headcount=10,
+    )

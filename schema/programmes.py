@@ -15,8 +15,14 @@ from schema.context import RequestContext
 from schema.errors import ProblemList, errors_field
 from schema.loaders import ByIdLoader
 from schema.mutations import mutation
-from schema.permissions import PLANNERS, READERS, requires, viewer
-from schema.projects import Health, ProjectConnection, ProjectFilter, project_page
+from schema.permissions import PLANNERS, READERS, requires
+from schema.projects import (
+    Health,
+    ProjectConnection,
+    ProjectFilter,
+    conflict_as_error,
+    project_page,
+)
 from schema.relay import CountableConnection, Node
 from server import audit, health, models
 from server.health import Cutoffs
@@ -155,7 +161,6 @@ class Queries:
     async def resolve_programmes(
         root: Any, info: ResolveInfo, year: int | None = None
     ) -> list[models.Programme]:
-        viewer(info)
         queryset = models.Programme.all()
         if year is not None:
             queryset = queryset.filter(year=year)
@@ -192,7 +197,8 @@ async def create_programme(
     if code and await models.Programme.exists(code=code, year=input.year):
         problems.add("CONFLICT", "This programme exists for that year.", "input", "code")
     problems.raise_if_any()
-    programme = await models.Programme.create(code=code, name=name, year=input.year)
+    async with conflict_as_error(("input", "code"), "This programme exists for that year."):
+        programme = await models.Programme.create(code=code, name=name, year=input.year)
     await audit.record(user, "programme.create", programme)
     return {"programme": programme}
 

@@ -126,7 +126,7 @@ async def test_site_manager_files_both_kinds(
     assert ticket["reporter"] == {"username": "site1"}
     assert ticket["isOverdue"] is True
     [created] = ticket["events"]
-    assert (created["action"], created["fromStatus"], created["toStatus"]) == ("CREATE", None, "OPEN")
+    assert [created[k] for k in ("action", "fromStatus", "toStatus")] == ["CREATE", None, "OPEN"]
     assert created["actor"] == {"username": "site1"}
     second = (await create(graphql, site_manager, material(gid)))["ticket"]
     assert second["number"] == f"MAT-{year}-0001"
@@ -489,9 +489,7 @@ async def test_tickets_filter_by_every_field(
     assert await numbers({"assignedToMe": False}) == newest_first
     assert await numbers({"overdueOnly": True}) == [b.number]
     assert await numbers({"kind": "LABOUR", "status": ["OPEN"]}) == [a.number]
-    bad = await graphql(
-        TICKETS, {"filter": {"projectIds": ["nope"]}}, account=office, status=400
-    )
+    bad = await graphql(TICKETS, {"filter": {"projectIds": ["nope"]}}, account=office, status=400)
     assert bad["errors"][0]["extensions"]["code"] == "INVALID"
 
 
@@ -550,7 +548,7 @@ async def test_visibility_by_role(
         account=coordinator,
     )
     assert needs["data"]["node"]["project"] == {"code": theirs.code, "openTicketCount": 1}
-    anonymous = await graphql(TICKETS)
+    anonymous = await graphql(TICKETS, status=400)
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
@@ -654,7 +652,7 @@ async def test_notifications_poll_and_mark_read(
     unread = (await graphql(NOTIFICATIONS, {"unreadOnly": True}, account=site_manager))["data"]
     assert [e["node"]["id"] for e in unread["notifications"]["edges"]] == [edges[1]["node"]["id"]]
     # Someone else's notification is not found, and nothing is marked.
-    foreign = (await graphql(MARK, {"input": {"ids": [edges[1]["node"]["id"]]}}, account=office))
+    foreign = await graphql(MARK, {"input": {"ids": [edges[1]["node"]["id"]]}}, account=office)
     assert foreign["data"]["markNotificationsRead"]["errors"] == [
         {"field": ["input", "ids", "0"], "code": "NOT_FOUND"}
     ]

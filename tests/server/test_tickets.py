@@ -250,9 +250,7 @@ async def test_confirm_needs_satisfaction_from_one_to_five(
         reporter, TransitionRequest(ticket.id, A.CONFIRM, satisfaction=satisfaction)
     )
     assert isinstance(outcome, TicketRefused)
-    assert [(p.code, p.field) for p in outcome.problems] == [
-        ("INVALID", ("input", "satisfaction"))
-    ]
+    assert [(p.code, p.field) for p in outcome.problems] == [("INVALID", ("input", "satisfaction"))]
     assert (await ShortageTicket.get(id=ticket.id)).status == S.RESOLVED
 
 
@@ -370,9 +368,7 @@ async def test_is_overdue(make_account: MakeAccount) -> None:
     today = dt.date(2026, 3, 10)
     late = await make_ticket(project, reporter, S.IN_PROGRESS, needed_by=dt.date(2026, 3, 9))
     due_today = await make_ticket(project, reporter, S.OPEN, needed_by=today)
-    resolved_late = await make_ticket(
-        project, reporter, S.RESOLVED, needed_by=dt.date(2026, 3, 1)
-    )
+    resolved_late = await make_ticket(project, reporter, S.RESOLVED, needed_by=dt.date(2026, 3, 1))
     undated = await make_ticket(project, reporter, S.OPEN)
     assert tickets.is_overdue(late, today)
     assert not tickets.is_overdue(due_today, today)

@@ -24,7 +24,7 @@ from server.models import (
 )
 from server.settings import Settings
 from tests.conftest import Account, GraphQL, MakeAccount
-from tests.ticket_helpers import make_milestone, make_project, make_ticket
+from tests.ticket_helpers import make_milestone, make_photo, make_project, make_ticket
 
 CREATE = """
 mutation($input: CreateShortageTicketInput!) {
@@ -224,6 +224,35 @@ async def test_blocking_milestone_of_another_project_is_refused(
         ("INVALID", ["input", "blockingMilestoneId"])
     ]
     assert not await ShortageTicket.exists()
+
+
+async def test_photos_are_linked_when_filing(graphql: GraphQL, site_manager: Account) -> None:
+    project, other = await make_project(site_manager.user), await make_project()
+    first = await make_photo(project, site_manager.user)
+    second = await make_photo(project, site_manager.user)
+    gid = global_id("Project", project.id)
+    ids = [global_id("Photo", first.id), global_id("Photo", second.id)]
+    payload = await create(graphql, site_manager, labour(gid, photoIds=ids))
+    assert payload["errors"] == []
+    ticket_gid = payload["ticket"]["id"]
+    query = """query($id: ID!) { node(id: $id) { ... on ShortageTicket {
+      photos { totalCount edges { node { id } } } } } }"""
+    body = await graphql(query, {"id": ticket_gid}, account=site_manager)
+    assert body["data"]["node"]["photos"]["totalCount"] == 2
+    assert {e["node"]["id"] for e in body["data"]["node"]["photos"]["edges"]} == set(ids)
+
+    foreign = await make_photo(other, site_manager.user)
+    refused = await create(
+        graphql,
+        site_manager,
+        labour(gid, photoIds=["nonsense", global_id("Photo", foreign.id), ids[0]]),
+    )
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [
+        ("INVALID", ["input", "photoIds", "0"]),
+        ("INVALID", ["input", "photoIds", "1"]),
+        ("INVALID", ["input", "photoIds", "2"]),  # already shows the first ticket
+    ]
+    assert await ShortageTicket.all().count() == 1
 
 
 async def test_who_may_file(

@@ -467,6 +467,38 @@ async def test_twenty_simultaneous_filings_number_without_gaps(
     ]
 
 
+async def test_open_high_and_critical_tickets_colour_the_project(
+    graphql: GraphQL, site_manager: Account, office: Account
+) -> None:
+    """Health follows the workflow: HIGH turns ORANGE, CRITICAL RED, until resolved."""
+    project = await make_project(site_manager.user)
+    gid = global_id("Project", project.id)
+    query = "query($id: ID!) { node(id: $id) { ... on Project { health openTicketCount } } }"
+
+    async def board() -> tuple[str, int]:
+        node = (await graphql(query, {"id": gid}, account=office))["data"]["node"]
+        return node["health"], node["openTicketCount"]
+
+    assert await board() == ("GREEN", 0)
+    low = await create(graphql, site_manager, labour(gid, severity="LOW"))
+    assert await board() == ("GREEN", 1)
+    high = await create(graphql, site_manager, labour(gid, severity="HIGH"))
+    assert await board() == ("ORANGE", 2)
+    critical = await create(graphql, site_manager, material(gid, severity="CRITICAL"))
+    assert await board() == ("RED", 3)
+    critical_ticket = await ShortageTicket.get(number=critical["ticket"]["number"])
+    await transition(graphql, office, critical_ticket.id, "REJECT", note="重复提交")
+    assert await board() == ("ORANGE", 2)
+    high_ticket = await ShortageTicket.get(number=high["ticket"]["number"])
+    await transition(graphql, office, high_ticket.id, "ACCEPT")
+    assert await board() == ("ORANGE", 2)
+    await transition(graphql, office, high_ticket.id, "RESOLVE", note="已解决")
+    assert await board() == ("GREEN", 1)
+    await transition(graphql, site_manager, high_ticket.id, "REOPEN", note="没解决")
+    assert await board() == ("ORANGE", 2)
+    assert low["errors"] == []
+
+
 # --- Reading ------------------------------------------------------------------------------------
 
 

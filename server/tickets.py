@@ -444,12 +444,15 @@ def target_of(action: TicketAction, ticket: ShortageTicket) -> TicketStatus:
     return TicketStatus.IN_PROGRESS if ticket.assignee_id is not None else TicketStatus.ACCEPTED
 
 
-def _invalid_transition(action: TicketAction, status: TicketStatus) -> TicketRefused:
+def _invalid_transition(
+    action: TicketAction, status: TicketStatus, *, just_now: bool = False
+) -> TicketRefused:
+    when = "someone else just made it" if just_now else "it is"
     return TicketRefused(
         [
             Problem(
                 "INVALID_TRANSITION",
-                f"{action.value} is not possible on a ticket that is {status.value}.",
+                f"{action.value} is not possible: {when} {status.value}.",
                 _input("action"),
             )
         ]
@@ -535,7 +538,7 @@ async def transition_ticket(actor: User, request: TransitionRequest) -> Shortage
     if updated != 1:
         current = await ShortageTicket.get(id=ticket.id)
         if current.status not in rule.sources:
-            raise _invalid_transition(request.action, current.status)
+            raise _invalid_transition(request.action, current.status, just_now=True)
         raise TicketRefused(
             [
                 Problem(

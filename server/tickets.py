@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
@@ -398,7 +399,19 @@ async def create_ticket(
     )
     if linked:
         await Photo.filter(id__in=[photo.id for photo in linked]).update(ticket_id=ticket.id)
-    await idempotency.remember_result(actor, CREATE_OPERATION, idempotency_key, ticket.id)
+    try:
+        await idempotency.remember_result(actor, CREATE_OPERATION, idempotency_key, ticket.id)
+    except IntegrityError:
+        # A simultaneous first call with the same key committed first; a retry returns it.
+        raise TicketRefused(
+            [
+                Problem(
+                    "CONFLICT",
+                    "The same request is being filed already: retry to get its ticket.",
+                    _input("idempotencyKey"),
+                )
+            ]
+        ) from None
     after = audit.snapshot(ticket) or {}
     after["photo_ids"] = [photo.id for photo in linked]
     await audit.record(actor, CREATE_OPERATION, ticket, after=after)

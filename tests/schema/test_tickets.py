@@ -150,6 +150,21 @@ async def test_idempotency_key_returns_the_first_ticket(
     assert await IdempotencyRecord.all().count() == 1
 
 
+async def test_simultaneous_retries_file_one_ticket(
+    graphql: GraphQL, site_manager: Account
+) -> None:
+    project = await make_project(site_manager.user)
+    values = labour(global_id("Project", project.id), idempotencyKey="flaky-network")
+    payloads = await asyncio.gather(*(create(graphql, site_manager, values) for _ in range(8)))
+    ids = {p["ticket"]["id"] for p in payloads if p["ticket"]}
+    assert len(ids) == 1
+    refused = [e["code"] for p in payloads for e in p["errors"]]
+    assert set(refused) <= {"CONFLICT"}
+    assert await ShortageTicket.all().count() == 1
+    counter = await TicketCounter.get()
+    assert counter.last_number == 1  # the refused attempts gave their numbers back
+
+
 @pytest.mark.parametrize(
     ("values", "problems"),
     [

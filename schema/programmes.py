@@ -20,6 +20,7 @@ from schema.projects import (
     Health,
     ProjectConnection,
     ProjectFilter,
+    ProjectOrder,
     conflict_as_error,
     project_page,
 )
@@ -115,7 +116,8 @@ class Programme(graphene.ObjectType):
         first=graphene.Int(description="Page size: 20 by default, at most 100."),
         after=graphene.String(description="Cursor of the item before the page."),
         filter=graphene.Argument(ProjectFilter, description="Which projects to list."),
-        description="The programme's projects the viewer may see, by code.",
+        order_by=graphene.Argument(ProjectOrder, description="Order of the list; CODE if omitted."),
+        description="The programme's projects the viewer may see.",
     )
     stats = graphene.Field(ProgrammeStats, required=True, description="The programme's figures.")
 
@@ -136,10 +138,11 @@ class Programme(graphene.ObjectType):
         first: int | None = None,
         after: str | None = None,
         filter: Any = None,
+        order_by: Any = None,
     ) -> CountableConnection:
         members = models.Project.filter(programmes__id=root.id).values("id")
         base = models.Project.filter(id__in=Subquery(members))
-        return await project_page(info, base, first, after, filter)
+        return await project_page(info, base, first, after, filter, order_by)
 
     @staticmethod
     async def resolve_stats(root: models.Programme, info: ResolveInfo) -> Stats:

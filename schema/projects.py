@@ -469,6 +469,22 @@ class ProjectConnection(CountableConnection):
         description = "A page of projects."
 
 
+class ProjectOrder(graphene.Enum):
+    """How to order a list of projects."""
+
+    CODE = "CODE"
+    NAME = "NAME"
+    HEALTH = "HEALTH"
+
+    @property
+    def description(self) -> str:
+        return {
+            "CODE": "By code.",
+            "NAME": "By name, then code.",
+            "HEALTH": "Worst colour first (RED to BLUE), then by code.",
+        }[self.name]
+
+
 class ProjectFilter(graphene.InputObjectType):
     """Which projects to list; all given conditions must hold."""
 
@@ -519,15 +535,24 @@ async def project_page(
     first: int | None,
     after: str | None,
     filter: Any,
+    order_by: Any = None,
 ) -> CountableConnection:
-    """A page of the projects in `base` the viewer may see, filtered, by code."""
+    """A page of the projects in `base` the viewer may see, filtered and ordered."""
     user = viewer(info)
     queryset = base
     if not sees_everything(user):
         queryset = queryset.filter(id__in=Subquery(visible_projects(user).values("id")))
     cutoffs = Cutoffs.of(info.context.today, info.context.settings)
     queryset = await filter_projects(queryset, filter, cutoffs)
-    return await paginate_queryset(ProjectConnection, queryset.order_by("code"), first, after)
+    order = enum_value(order_by) or "CODE"
+    if order == "HEALTH":
+        queryset = queryset.annotate(health_rank=health.HealthRank(cutoffs))
+        queryset = queryset.order_by("health_rank", "code")
+    else:
+        queryset = (
+            queryset.order_by("name", "code") if order == "NAME" else queryset.order_by("code")
+        )
+    return await paginate_queryset(ProjectConnection, queryset, first, after)
 
 
 async def user_projects(
@@ -572,7 +597,8 @@ class Queries:
         first=graphene.Int(description="Page size: 20 by default, at most 100."),
         after=graphene.String(description="Cursor of the item before the page."),
         filter=graphene.Argument(ProjectFilter, description="Which projects to list."),
-        description="The projects the viewer may see, by code.",
+        order_by=graphene.Argument(ProjectOrder, description="Order of the list; CODE if omitted."),
+        description="The projects the viewer may see.",
     )
 
     @staticmethod
@@ -583,8 +609,9 @@ class Queries:
         first: int | None = None,
         after: str | None = None,
         filter: Any = None,
+        order_by: Any = None,
     ) -> CountableConnection:
-        return await project_page(info, models.Project.all(), first, after, filter)
+        return await project_page(info, models.Project.all(), first, after, filter, order_by)
 
 
 # --- mutations -----------------------------------------------------------------------------

@@ -38,7 +38,6 @@ from server.visibility import can_see_project
 
 CREATE_OPERATION = "createShortageTicket"
 NUMBER_PREFIX = {ShortageKind.LABOUR: "LAB", ShortageKind.MATERIAL: "MAT"}
-CLOSED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED})
 MAX_QUANTITY = decimal.Decimal("99999999999.999")
 QUANTITY_PLACES = 3
 QUANTUM = decimal.Decimal("0.001")
@@ -156,7 +155,7 @@ async def can_see_ticket(user: User | None, ticket: ShortageTicket) -> bool:
 def is_overdue(ticket: ShortageTicket, today: dt.date) -> bool:
     """Not resolved, closed or rejected, and needed before today."""
     return (
-        ticket.status not in CLOSED_STATUSES
+        ticket.status in OPEN_STATUSES
         and ticket.needed_by is not None
         and ticket.needed_by < today
     )

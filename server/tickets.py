@@ -155,9 +155,7 @@ async def can_see_ticket(user: User | None, ticket: ShortageTicket) -> bool:
 def is_overdue(ticket: ShortageTicket, today: dt.date) -> bool:
     """Not resolved, closed or rejected, and needed before today."""
     return (
-        ticket.status in OPEN_STATUSES
-        and ticket.needed_by is not None
-        and ticket.needed_by < today
+        ticket.status in OPEN_STATUSES and ticket.needed_by is not None and ticket.needed_by < today
     )
 
 

@@ -671,6 +671,10 @@ async def test_project_tickets_and_open_count_are_batched(
             assert project["openTicketCount"] == 1
             assert project["tickets"]["totalCount"] == 1
         statements.append(len(counter.statements))
+    print(
+        f"tickets page with projects, counts and events: first=2 -> {statements[0]},"
+        f" first=12 -> {statements[1]} statements"
+    )
     assert statements[0] == statements[1], statements
 
 
@@ -693,6 +697,9 @@ async def test_project_tickets_respect_visibility_and_filter(
     assert await numbers(site_manager) == [other.number, assigned.number]
     assert await numbers(coordinator) == [assigned.number]
     assert await numbers(office, {"status": ["OPEN"]}) == [other.number]
+    elsewhere = await make_project()
+    assert await numbers(office, {"projectIds": [global_id("Project", elsewhere.id)]}) == []
+    assert await numbers(office, {"projectIds": [gid]}) == [other.number, assigned.number]
 
 
 # --- Notifications ------------------------------------------------------------------------------
@@ -761,6 +768,7 @@ async def test_polling_with_nothing_new_is_cheap(
     assert body["data"]["unreadNotificationCount"] == 0
     assert body["data"]["notifications"]["edges"] == []
     # The token lookup, the count and the page: nothing per notification.
+    print(f"poll with nothing new: {len(counter.statements)} statements")
     assert len(counter.statements) <= 4, counter.statements
 
 
@@ -782,4 +790,8 @@ async def test_notification_pages_are_batched(
         edges = body["data"]["notifications"]["edges"]
         assert len(edges) == first and all(e["node"]["ticket"] for e in edges)
         statements.append(len(counter.statements))
+    print(
+        f"notifications page with tickets: first=2 -> {statements[0]},"
+        f" first=20 -> {statements[1]} statements"
+    )
     assert statements[0] == statements[1], statements

@@ -233,7 +233,9 @@ _TEXT_LIMITS = {
     "material": 128,
     "specification": 256,
     "unit": 16,
+    "description": 5000,
 }
+MAX_NOTE_LENGTH = 5000
 _KIND_FIELDS = {
     ShortageKind.LABOUR: (("trade", "headcount"), ("trade", "headcount")),
     ShortageKind.MATERIAL: (
@@ -257,7 +259,6 @@ def _check_fields(draft: TicketDraft, problems: list[Problem]) -> None:
         setattr(draft, name, value)
         if value is not None and len(value) > limit:
             problems.append(Problem("INVALID", f"At most {limit} characters.", _input(name)))
-    draft.description = _clean_text(draft.description)
     if draft.title is None:
         problems.append(Problem("INVALID", "A title is required.", _input("title")))
     allowed, required = _KIND_FIELDS[draft.kind]
@@ -490,8 +491,13 @@ async def _check_request(request: TransitionRequest, rule: Rule) -> list[Problem
                 )
     elif request.assignee_id is not None:
         problems.append(Problem("INVALID", "Only ASSIGN takes an assignee.", _input("assigneeId")))
-    if rule.needs_note and _clean_text(request.note) is None:
+    note = _clean_text(request.note)
+    if rule.needs_note and note is None:
         problems.append(Problem("INVALID", f"{action.value} needs a note.", _input("note")))
+    elif note is not None and len(note) > MAX_NOTE_LENGTH:
+        problems.append(
+            Problem("INVALID", f"At most {MAX_NOTE_LENGTH} characters.", _input("note"))
+        )
     if action == TicketAction.CONFIRM:
         if request.satisfaction is None:
             problems.append(

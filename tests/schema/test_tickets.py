@@ -196,6 +196,11 @@ async def test_simultaneous_retries_file_one_ticket(
         (lambda gid: labour(gid, title="  "), [("INVALID", ["input", "title"])]),
         (lambda gid: labour(gid, title="长" * 257), [("INVALID", ["input", "title"])]),
         (
+            lambda gid: labour(gid, description="长" * 5001),
+            [("INVALID", ["input", "description"])],
+        ),
+        (lambda gid: material(gid, unit="m" * 17), [("INVALID", ["input", "unit"])]),
+        (
             lambda gid: labour(gid, idempotencyKey="k" * 129),
             [("INVALID", ["input", "idempotencyKey"])],
         ),
@@ -393,6 +398,13 @@ async def test_one_stop_workflow_end_to_end(
             ("INVALID", ["input", "satisfaction"]),
         ),
         (TicketStatus.OPEN, "office", "REJECT", {}, ("INVALID", ["input", "note"])),
+        (
+            TicketStatus.OPEN,
+            "office",
+            "REJECT",
+            {"note": "x" * 5001},
+            ("INVALID", ["input", "note"]),
+        ),
         (TicketStatus.OPEN, "supervisor", "ACCEPT", {}, ("FORBIDDEN", ["input", "action"])),
         (TicketStatus.OPEN, "coordinator", "ACCEPT", {}, ("NOT_FOUND", ["input", "ticketId"])),
     ],

@@ -349,6 +349,33 @@ class Project(graphene.ObjectType):
         description="Photos taken on site, newest first.",
     )
 
+    # --- Shortage tickets (issue 5): types and batched resolvers live in schema/tickets.py ---
+    tickets = graphene.Field(
+        "schema.tickets.ShortageTicketConnection",
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        filter=graphene.Argument("schema.tickets.TicketFilter"),
+        description="The project's shortage tickets the viewer may see, newest first.",
+    )
+    open_ticket_count = graphene.Int(
+        required=True, description="Tickets not yet resolved, closed or rejected."
+    )
+
+    @staticmethod
+    async def resolve_tickets(root: models.Project, info: ResolveInfo, **args: Any) -> Any:
+        from schema.tickets import project_tickets  # schema.tickets imports this module
+
+        return await project_tickets(root, info, **args)
+
+    @staticmethod
+    async def resolve_open_ticket_count(root: models.Project, info: ResolveInfo) -> int:
+        from schema.tickets import project_open_ticket_count  # schema.tickets imports this module
+
+        return await project_open_ticket_count(root, info)
+
+    # --- end of shortage tickets ---
+
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> models.Project | None:
         if not await may_see_project(info.context, pk):

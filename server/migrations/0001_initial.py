@@ -35,6 +35,17 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='TicketCounter',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('kind', fields.CharEnumField(description='LABOUR: LABOUR\nMATERIAL: MATERIAL', enum_type=ShortageKind, max_length=8)),
+                ('year', fields.IntField()),
+                ('last_number', fields.IntField(default=0)),
+            ],
+            options={'table': 'ticket_counter', 'app': 'models', 'unique_together': (('kind', 'year'),), 'pk_attr': 'id', 'table_description': 'The last ticket number given out for a kind and year, bumped under a row lock.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='User',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -196,8 +207,24 @@ class Migration(migrations.Migration):
                 ('resolved_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('satisfaction', fields.IntField(null=True)),
+                ('version', fields.IntField(default=0)),
             ],
-            options={'table': 'shortage_ticket', 'app': 'models', 'indexes': [Index(fields=['project_id', 'status']), Index(fields=['assignee_id', 'status'])], 'pk_attr': 'id', 'table_description': 'A request for help with labour or materials, filed from site.'},
+            options={'table': 'shortage_ticket', 'app': 'models', 'indexes': [Index(fields=['project_id', 'status']), Index(fields=['assignee_id', 'status']), Index(fields=['created_at', 'id'])], 'pk_attr': 'id', 'table_description': 'A request for help with labour or materials, filed from site.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Notification',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='notifications', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=32)),
+                ('message', fields.TextField(unique=False)),
+                ('ticket', fields.ForeignKeyField('models.ShortageTicket', source_field='ticket_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('subject_id', fields.CharField(null=True, max_length=128)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('read_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'notification', 'app': 'models', 'indexes': [Index(fields=['user_id', 'id']), Index(fields=['user_id', 'read_at', 'id'])], 'pk_attr': 'id', 'table_description': 'One message for one user, unread until they mark it read.'},
             bases=['Model'],
         ),
         ops.CreateModel(

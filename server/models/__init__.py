@@ -2,6 +2,7 @@
 
 from server.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
 from server.models.idempotency import IdempotencyRecord
+from server.models.notifications import Notification
 from server.models.photos import Photo
 from server.models.plans import (
     Milestone,
@@ -20,6 +21,7 @@ from server.models.tickets import (
     Severity,
     ShortageKind,
     ShortageTicket,
+    TicketCounter,
     TicketEvent,
     TicketStatus,
 )
@@ -33,6 +35,7 @@ __all__ = [
     "Milestone",
     "MilestoneDependency",
     "MilestoneStatus",
+    "Notification",
     "Phase",
     "Photo",
     "Programme",
@@ -45,6 +48,7 @@ __all__ = [
     "ShortageTicket",
     "TaskItem",
     "TaskSheet",
+    "TicketCounter",
     "TicketEvent",
     "TicketStatus",
     "User",

@@ -78,10 +78,11 @@ class ShortageTicket(Model):
     resolved_at = fields.DatetimeField(null=True)
     closed_at = fields.DatetimeField(null=True)
     satisfaction = fields.IntField(null=True)
+    version = fields.IntField(default=0)
 
     class Meta:
         table = "shortage_ticket"
-        indexes = (("project_id", "status"), ("assignee_id", "status"))
+        indexes = (("project_id", "status"), ("assignee_id", "status"), ("created_at", "id"))
 
 
 class TicketEvent(Model):
@@ -102,3 +103,16 @@ class TicketEvent(Model):
 
     class Meta:
         table = "ticket_event"
+
+
+class TicketCounter(Model):
+    """The last ticket number given out for a kind and year, bumped under a row lock."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(ShortageKind, max_length=8)
+    year = fields.IntField()
+    last_number = fields.IntField(default=0)
+
+    class Meta:
+        table = "ticket_counter"
+        unique_together = (("kind", "year"),)

@@ -12,7 +12,7 @@ from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN
 from schema.relay import Node
 from schema.scalars import DateTime
-from server import accounts, models
+from server import accounts, audit, models
 
 Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")
 
@@ -101,6 +101,7 @@ async def login(info: ResolveInfo, user: models.User | None, input: Any) -> dict
     except accounts.LoginRefused as refused:
         # Failed attempts must be counted, so they are committed rather than rolled back.
         return {"committed_errors": [Problem(refused.code, refused.message)]}
+    await audit.record(issued.user, "login", issued.user, after={"device_name": input.device_name})
     return {"token": issued.token, "expires_at": issued.expires_at, "user": issued.user}
 
 
@@ -109,6 +110,7 @@ async def logout(info: ResolveInfo, user: models.User | None, input: Any) -> dic
     token = info.context.token
     if token is None or not await accounts.revoke(token):
         raise UserInputError.one("UNAUTHENTICATED", "No live token to revoke.")
+    await audit.record(user, "logout", user, after={})
     return {"ok": True}
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import graphene
 from graphene import ResolveInfo
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from schema.errors import Problem, UserError, UserInputError
@@ -28,6 +29,28 @@ def user_errors(problems: Iterable[Problem]) -> list[UserError]:
         UserError(code=p.code, message=p.message, field=list(p.field) if p.field else None)
         for p in problems
     ]
+
+
+async def _run_in_transaction(
+    body: MutationBody, info: ResolveInfo, user: User | None, input: Any
+) -> dict[str, Any]:
+    """Run the body in a transaction, once more if a concurrent request won a unique key.
+
+    Two phones retrying the same upload or create at the same moment both look for the
+    earlier result, find none, and insert; the database's unique constraint lets one commit.
+    Run again, the loser finds the winner's row and answers with it. A second collision is
+    reported as CONFLICT.
+    """
+    for attempt in range(2):
+        try:
+            async with in_transaction():
+                return await body(info, user, input)
+        except IntegrityError:
+            if attempt == 1:
+                raise UserInputError.one(
+                    "CONFLICT", "Someone else made the same change at the same moment; retry."
+                ) from None
+    raise AssertionError("unreachable")
 
 
 def mutation(
@@ -60,8 +83,7 @@ def mutation(
             try:
                 if prepare is not None:
                     input = await prepare(info, user, input)
-                async with in_transaction():
-                    values = await body(info, user, input)
+                values = await _run_in_transaction(body, info, user, input)
             except UserInputError as exc:
                 return payload(errors=user_errors(exc.problems))
             return payload(errors=user_errors(values.pop("committed_errors", ())), **values)

@@ -20,7 +20,7 @@ from schema.mutations import mutation
 from schema.projects import GeoPoint, Project, ProjectLoader
 from schema.relay import CountableConnection, Node, decode_id, paginate_list
 from schema.scalars import DateTime
-from schema.schedule import Milestone, MilestoneLoader
+from schema.schedule import Milestone, MilestoneLoader, UserLoader
 from schema.uploads import Upload
 from server import models, photos
 from server.idempotency import MAX_KEY_LENGTH, previous_result, remember_result
@@ -37,12 +37,6 @@ class PhotoLoader(ByIdLoader):
     """Photos by id."""
 
     model = models.Photo
-
-
-class UserLoader(ByIdLoader):
-    """Users by id."""
-
-    model = models.User
 
 
 class PhotoListLoader(DataLoader):
@@ -77,6 +71,12 @@ class MilestonePhotosLoader(PhotoListLoader):
     column = "milestone_id"
 
 
+class TicketPhotosLoader(PhotoListLoader):
+    """Photos linked to shortage tickets."""
+
+    column = "ticket_id"
+
+
 class Photo(graphene.ObjectType):
     """A photo taken on site, kept byte for byte as evidence."""
 
@@ -85,6 +85,10 @@ class Photo(graphene.ObjectType):
 
     project = graphene.Field(Project, required=True, description="The project it shows.")
     milestone = graphene.Field(Milestone, description="The milestone it is proof of.")
+    # Shortage tickets (issue 5): the ticket type lives in schema/tickets.py.
+    ticket = graphene.Field(
+        "schema.tickets.ShortageTicket", description="The shortage ticket it shows, if visible."
+    )
     uploaded_by = graphene.Field(User, required=True, description="Who uploaded it.")
     caption = graphene.String(description="What the uploader wrote about it.")
     taken_at = graphene.Field(DateTime, description="When it was taken, from EXIF when present.")
@@ -126,6 +130,14 @@ class Photo(graphene.ObjectType):
         if root.milestone_id is None:
             return None
         return await info.context.loaders.get(MilestoneLoader).load(root.milestone_id)
+
+    @staticmethod
+    async def resolve_ticket(root: models.Photo, info: ResolveInfo) -> Any:
+        if root.ticket_id is None:
+            return None
+        from schema.tickets import ShortageTicket  # schema.tickets imports this module
+
+        return await ShortageTicket.get_node(info, root.ticket_id)
 
     @staticmethod
     async def resolve_uploaded_by(root: models.Photo, info: ResolveInfo) -> models.User:
@@ -181,6 +193,14 @@ async def milestone_photos(
 ) -> PhotoConnection:
     """A page of the photos linked to a milestone, newest first (batched across milestones)."""
     rows = await info.context.loaders.get(MilestonePhotosLoader).load(milestone_id)
+    return paginate_list(PhotoConnection, rows, first, after)
+
+
+async def ticket_photos(
+    ticket_id: int, info: ResolveInfo, first: int | None, after: str | None
+) -> PhotoConnection:
+    """A page of the photos linked to a shortage ticket, newest first (batched across tickets)."""
+    rows = await info.context.loaders.get(TicketPhotosLoader).load(ticket_id)
     return paginate_list(PhotoConnection, rows, first, after)
 
 

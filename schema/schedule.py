@@ -26,6 +26,7 @@ from schema.projects import (
 from schema.relay import CountableConnection, Node, decode_id
 from schema.scalars import Date, DateTime
 from server import audit, models
+from server import photos as photo_rules
 from server.schedule import Link, days_overdue, would_close_cycle
 
 MilestoneStatus = graphene.Enum.from_enum(
@@ -591,15 +592,20 @@ async def complete_milestone(
         problems.add("INVALID_TRANSITION", "The milestone is already done.", "input", "milestoneId")
     if input.actual_date > info.context.today:
         problems.add("INVALID", "The date is in the future.", "input", "actualDate")
-    if input.photo_ids and not hasattr(models, "Photo"):
-        problems.add("INVALID", "Photo linking is not available.", "input", "photoIds")
+    photo_ids = [decode_id(gid, "Photo") for gid in input.photo_ids or []]
+    proof, refused = await photo_rules.proof_photos(photo_ids, milestone)
+    for position, reason in refused:
+        problems.add("INVALID", reason, "input", "photoIds", str(position))
     problems.raise_if_any()
     before = audit.snapshot(milestone)
     milestone.status = models.MilestoneStatus.DONE
     milestone.actual_date = input.actual_date
     milestone.completion_note = (input.note or "").strip() or None
     await milestone.save(update_fields=["status", "actual_date", "completion_note"])
-    await audit.record(user, "milestone.complete", milestone, before=before)
+    await photo_rules.link_proof_photos(proof, milestone)
+    after = audit.snapshot(milestone) or {}
+    after["photo_ids"] = [photo.id for photo in proof]
+    await audit.record(user, "milestone.complete", milestone, before=before, after=after)
     return {"milestone": milestone}
 
 

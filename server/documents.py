@@ -41,7 +41,12 @@ def _measure(document: DocumentNode, max_depth: int, max_aliases: int) -> None:
     }
     aliases = 0
 
-    def walk(selection_set: SelectionSetNode | None, depth: int, seen: frozenset[str]) -> None:
+    def walk(
+        selection_set: SelectionSetNode | None,
+        depth: int,
+        seen: frozenset[str],
+        introspection: bool,
+    ) -> None:
         nonlocal aliases
         if selection_set is None:
             return
@@ -54,22 +59,25 @@ def _measure(document: DocumentNode, max_depth: int, max_aliases: int) -> None:
                             f"Query uses more than {max_aliases} aliases (alias limit)."
                         )
                 if selection.selection_set is not None:
-                    if depth + 1 > max_depth:
+                    # Introspection nests `ofType` deeply but is bounded by the schema itself,
+                    # so GraphiQL's standard query is not held to the depth limit.
+                    inside = introspection or selection.name.value.startswith("__")
+                    if depth + 1 > max_depth and not inside:
                         raise _LimitExceeded(
                             f"Query is nested deeper than {max_depth} levels (depth limit)."
                         )
-                    walk(selection.selection_set, depth + 1, seen)
+                    walk(selection.selection_set, depth + 1, seen, inside)
             elif isinstance(selection, InlineFragmentNode):
-                walk(selection.selection_set, depth, seen)
+                walk(selection.selection_set, depth, seen, introspection)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = fragments.get(name)
                 if fragment is not None and name not in seen:
-                    walk(fragment.selection_set, depth, seen | {name})
+                    walk(fragment.selection_set, depth, seen | {name}, introspection)
 
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
-            walk(definition.selection_set, 1, frozenset())
+            walk(definition.selection_set, 1, frozenset(), False)
 
 
 class DocumentCache:

@@ -188,12 +188,17 @@ class GraphQLEndpoint:
         return self.result_response(result)
 
     def result_response(self, result: ExecutionResult) -> Response:
-        """JSON response of an execution; 400 when it did not start (bad variables)."""
+        """JSON response of an execution; 400 when it did not start (bad variables).
+
+        Errors raised while resolving fields carry a path; when there is no data and no
+        error has one, the variables were refused before execution began.
+        """
         payload: dict[str, Any] = {}
         if result.errors:
             payload["errors"] = [self.format_error(e) for e in result.errors]
         payload["data"] = result.data
-        status = 400 if result.data is None and result.errors else 200
+        not_started = result.errors and not any(e.path for e in result.errors)
+        status = 400 if result.data is None and not_started else 200
         return JSONResponse(payload, status_code=status)
 
     def format_error(self, error: GraphQLError) -> dict[str, Any]:

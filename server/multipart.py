@@ -2,9 +2,10 @@
 
 A request has an `operations` part (the GraphQL request as JSON, with null where files go), a
 `map` part (JSON: file part name -> list of paths such as `variables.input.file`) and then the
-file parts. File parts are spooled to temporary files on disk; every limit (bytes per file,
-files per request, bytes per non-file part) is checked chunk by chunk, and the first excess
-stops reading the body.
+file parts. File parts are spooled to temporary files (in $TMPDIR: keep it on disk, not on
+tmpfs); every limit (bytes per file, files per request, bytes per non-file part) is checked
+chunk by chunk, and the first excess stops reading the body. A Content-Length beyond what
+the limits allow is refused before anything is read.
 """
 
 from __future__ import annotations
@@ -69,6 +70,20 @@ def check_csrf_header(request: Request) -> None:
         )
 
 
+def check_declared_length(request: Request, settings: Settings) -> None:
+    """Refuse at once a body whose Content-Length no set of allowed parts could reach."""
+    declared = request.headers.get("content-length", "")
+    ceiling = settings.max_upload_files * (settings.max_upload_bytes + MAX_PART_HEADER_BYTES) + len(
+        _FIELDS
+    ) * (settings.max_form_field_bytes + MAX_PART_HEADER_BYTES)
+    if declared.isdigit() and int(declared) > ceiling:
+        raise MultipartError(
+            f"The request body is larger than any allowed upload ({ceiling} bytes).",
+            413,
+            "TOO_LARGE",
+        )
+
+
 async def read_multipart(
     request: Request, settings: Settings
 ) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
@@ -78,6 +93,7 @@ async def read_multipart(
     exceeds a limit; the rest of the body is then not read.
     """
     check_csrf_header(request)
+    check_declared_length(request, settings)
     _, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if not boundary:

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio.to_thread
+from tortoise.transactions import in_transaction
 
 from media import MediaStore, ProcessedImage, Variant, process_image
 from server.audit import record
@@ -86,35 +87,46 @@ async def save_photo(
 ) -> Photo:
     """Store the files, then the row, audit entry and idempotency record; call in a transaction.
 
-    Should anything after the files fail, the files this call created are removed again, so
-    no file is left without its row.
+    The writes run in a savepoint. Should they fail, the files this call created are removed
+    again, so no file is left without its row, unless another row refers to the same bytes
+    (an upload of them committed meanwhile, which owns the files now).
     """
     store = MediaStore(settings.media_root)
     created = await anyio.to_thread.run_sync(store.store, processed, original)
     try:
-        metadata = processed.metadata
-        photo = await Photo.create(
-            project=project,
-            milestone=milestone,
-            ticket=ticket,
-            uploaded_by=user,
-            caption=caption,
-            taken_at=metadata.taken_at,
-            latitude=metadata.latitude,
-            longitude=metadata.longitude,
-            on_site=is_on_site(project, metadata.latitude, metadata.longitude),
-            width=processed.width,
-            height=processed.height,
-            content_type=processed.content_type,
-            byte_size=processed.byte_size,
-            sha256=processed.sha256,
-        )
-        await record(user, UPLOAD_OPERATION, photo)
-        await remember_result(user, UPLOAD_OPERATION, idempotency_key, photo.id)
+        async with in_transaction():
+            metadata = processed.metadata
+            photo = await Photo.create(
+                project=project,
+                milestone=milestone,
+                ticket=ticket,
+                uploaded_by=user,
+                caption=caption,
+                taken_at=metadata.taken_at,
+                latitude=metadata.latitude,
+                longitude=metadata.longitude,
+                on_site=is_on_site(project, metadata.latitude, metadata.longitude),
+                width=processed.width,
+                height=processed.height,
+                content_type=processed.content_type,
+                byte_size=processed.byte_size,
+                sha256=processed.sha256,
+            )
+            await record(user, UPLOAD_OPERATION, photo)
+            await remember_result(user, UPLOAD_OPERATION, idempotency_key, photo.id)
     except BaseException:
-        await anyio.to_thread.run_sync(store.remove, created)
+        if not await _owned_elsewhere(processed.sha256):
+            await anyio.to_thread.run_sync(store.remove, created)
         raise
     return photo
+
+
+async def _owned_elsewhere(sha256: str) -> bool:
+    """True when a visible row refers to these bytes (checked after a failed savepoint)."""
+    try:
+        return await Photo.exists(sha256=sha256)
+    except Exception:
+        return False
 
 
 def file_signature(secret_key: str, photo_id: int, variant: Variant, expires: int) -> str:
@@ -146,3 +158,45 @@ def signature_is_valid(
         return False
     expected = file_signature(settings.secret_key, photo_id, variant, expires)
     return hmac.compare_digest(expected, signature)
+
+
+async def photos_of_project(
+    photo_ids: list[int | None], project_id: int
+) -> tuple[list[Photo], list[tuple[int, str]]]:
+    """The photos with these ids (duplicates once), and (position, reason) for each id that is
+    not a photo of the project; for linking photos to a milestone or a ticket."""
+    wanted = [pk for pk in photo_ids if pk is not None]
+    found = {photo.id: photo for photo in await Photo.filter(id__in=wanted)}
+    accepted: list[Photo] = []
+    refused: list[tuple[int, str]] = []
+    for position, pk in enumerate(photo_ids):
+        photo = found.get(pk) if pk is not None else None
+        if photo is None or photo.project_id != project_id:
+            refused.append((position, "No such photo of this project."))
+        elif photo not in accepted:
+            accepted.append(photo)
+    return accepted, refused
+
+
+async def proof_photos(
+    photo_ids: list[int | None], milestone: Milestone
+) -> tuple[list[Photo], list[tuple[int, str]]]:
+    """The photos to link to `milestone` as proof, and (position, reason) for each refused id.
+
+    Each must exist, belong to the milestone's project, and not be proof of another milestone.
+    """
+    photos, refused = await photos_of_project(photo_ids, milestone.project_id)
+    accepted = []
+    for photo in photos:
+        if photo.milestone_id in (None, milestone.id):
+            accepted.append(photo)
+        else:
+            position = photo_ids.index(photo.id)
+            refused.append((position, "The photo is already proof of another milestone."))
+    return accepted, sorted(refused)
+
+
+async def link_proof_photos(photos: list[Photo], milestone: Milestone) -> None:
+    """Link photos to a milestone as proof of its completion."""
+    if photos:
+        await Photo.filter(id__in=[photo.id for photo in photos]).update(milestone_id=milestone.id)

@@ -12,15 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from server import audit, idempotency
+from server import audit, idempotency, photos
 from server.clock import utc_now
 from server.models import (
     OPEN_STATUSES,
     Milestone,
+    Photo,
     Project,
     Role,
     Severity,
@@ -36,7 +38,6 @@ from server.visibility import can_see_project
 
 CREATE_OPERATION = "createShortageTicket"
 NUMBER_PREFIX = {ShortageKind.LABOUR: "LAB", ShortageKind.MATERIAL: "MAT"}
-CLOSED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED})
 MAX_QUANTITY = decimal.Decimal("99999999999.999")
 QUANTITY_PLACES = 3
 QUANTUM = decimal.Decimal("0.001")
@@ -154,9 +155,7 @@ async def can_see_ticket(user: User | None, ticket: ShortageTicket) -> bool:
 def is_overdue(ticket: ShortageTicket, today: dt.date) -> bool:
     """Not resolved, closed or rejected, and needed before today."""
     return (
-        ticket.status not in CLOSED_STATUSES
-        and ticket.needed_by is not None
-        and ticket.needed_by < today
+        ticket.status in OPEN_STATUSES and ticket.needed_by is not None and ticket.needed_by < today
     )
 
 
@@ -209,7 +208,8 @@ async def open_ticket_counts(project_ids: Sequence[int]) -> dict[int, int]:
 
 @dataclass
 class TicketDraft:
-    """What a reporter files. Ids are already decoded; 0 stands for an id that never exists."""
+    """What a reporter files. Ids are already decoded; 0 stands for an id that never exists
+    (in `photo_ids`, None stands for one that is malformed)."""
 
     project_id: int
     kind: ShortageKind
@@ -224,7 +224,7 @@ class TicketDraft:
     unit: str | None = None
     needed_by: dt.date | None = None
     blocking_milestone_id: int | None = None
-    photo_ids: list[int] = field(default_factory=list)
+    photo_ids: list[int | None] = field(default_factory=list)
 
 
 _TEXT_LIMITS = {
@@ -233,7 +233,9 @@ _TEXT_LIMITS = {
     "material": 128,
     "specification": 256,
     "unit": 16,
+    "description": 5000,
 }
+MAX_NOTE_LENGTH = 5000
 _KIND_FIELDS = {
     ShortageKind.LABOUR: (("trade", "headcount"), ("trade", "headcount")),
     ShortageKind.MATERIAL: (
@@ -257,7 +259,6 @@ def _check_fields(draft: TicketDraft, problems: list[Problem]) -> None:
         setattr(draft, name, value)
         if value is not None and len(value) > limit:
             problems.append(Problem("INVALID", f"At most {limit} characters.", _input(name)))
-    draft.description = _clean_text(draft.description)
     if draft.title is None:
         problems.append(Problem("INVALID", "A title is required.", _input("title")))
     allowed, required = _KIND_FIELDS[draft.kind]
@@ -296,12 +297,21 @@ def _check_fields(draft: TicketDraft, problems: list[Problem]) -> None:
             )
 
 
-async def _check_links(actor: User, draft: TicketDraft, problems: list[Problem]) -> None:
-    """Checks of the objects a draft points to: the project and the blocking milestone."""
+async def _check_links(actor: User, draft: TicketDraft, problems: list[Problem]) -> list[Photo]:
+    """Checks of the objects a draft points to: the project, blocking milestone and photos.
+
+    Returns the photos to link: photos of the project not yet linked to another ticket.
+    """
     project = await Project.get_or_none(id=draft.project_id)
     if project is None or not await can_see_project(actor, project.id):
         problems.append(Problem("NOT_FOUND", "No such project.", _input("projectId")))
-        return
+        return []
+    linked, refused = await photos.photos_of_project(draft.photo_ids, project.id)
+    for photo in linked:
+        if photo.ticket_id is not None:
+            refused.append((draft.photo_ids.index(photo.id), "The photo shows another ticket."))
+    for position, reason in sorted(refused):
+        problems.append(Problem("INVALID", reason, _input("photoIds", str(position))))
     if draft.blocking_milestone_id is not None:
         milestone = await Milestone.get_or_none(id=draft.blocking_milestone_id)
         if milestone is None or not await can_see_project(actor, milestone.project_id):
@@ -316,6 +326,7 @@ async def _check_links(actor: User, draft: TicketDraft, problems: list[Problem])
                     _input("blockingMilestoneId"),
                 )
             )
+    return linked
 
 
 async def allocate_number(kind: ShortageKind, year: int) -> str:
@@ -361,7 +372,7 @@ async def create_ticket(
             return ticket
     problems: list[Problem] = []
     _check_fields(draft, problems)
-    await _check_links(actor, draft, problems)
+    linked = await _check_links(actor, draft, problems)
     if problems:
         raise TicketRefused(problems)
     ticket = await ShortageTicket.create(
@@ -384,8 +395,24 @@ async def create_ticket(
     await TicketEvent.create(
         ticket=ticket, actor=actor, action="CREATE", from_status=None, to_status=ticket.status
     )
-    await idempotency.remember_result(actor, CREATE_OPERATION, idempotency_key, ticket.id)
-    await audit.record(actor, CREATE_OPERATION, ticket)
+    if linked:
+        await Photo.filter(id__in=[photo.id for photo in linked]).update(ticket_id=ticket.id)
+    try:
+        await idempotency.remember_result(actor, CREATE_OPERATION, idempotency_key, ticket.id)
+    except IntegrityError:
+        # A simultaneous first call with the same key committed first; a retry returns it.
+        raise TicketRefused(
+            [
+                Problem(
+                    "CONFLICT",
+                    "The same request is being filed already: retry to get its ticket.",
+                    _input("idempotencyKey"),
+                )
+            ]
+        ) from None
+    after = audit.snapshot(ticket) or {}
+    after["photo_ids"] = [photo.id for photo in linked]
+    await audit.record(actor, CREATE_OPERATION, ticket, after=after)
     return ticket
 
 
@@ -428,12 +455,15 @@ def target_of(action: TicketAction, ticket: ShortageTicket) -> TicketStatus:
     return TicketStatus.IN_PROGRESS if ticket.assignee_id is not None else TicketStatus.ACCEPTED
 
 
-def _invalid_transition(action: TicketAction, status: TicketStatus) -> TicketRefused:
+def _invalid_transition(
+    action: TicketAction, status: TicketStatus, *, just_now: bool = False
+) -> TicketRefused:
+    when = "someone else just made it" if just_now else "it is"
     return TicketRefused(
         [
             Problem(
                 "INVALID_TRANSITION",
-                f"{action.value} is not possible on a ticket that is {status.value}.",
+                f"{action.value} is not possible: {when} {status.value}.",
                 _input("action"),
             )
         ]
@@ -461,8 +491,13 @@ async def _check_request(request: TransitionRequest, rule: Rule) -> list[Problem
                 )
     elif request.assignee_id is not None:
         problems.append(Problem("INVALID", "Only ASSIGN takes an assignee.", _input("assigneeId")))
-    if rule.needs_note and _clean_text(request.note) is None:
+    note = _clean_text(request.note)
+    if rule.needs_note and note is None:
         problems.append(Problem("INVALID", f"{action.value} needs a note.", _input("note")))
+    elif note is not None and len(note) > MAX_NOTE_LENGTH:
+        problems.append(
+            Problem("INVALID", f"At most {MAX_NOTE_LENGTH} characters.", _input("note"))
+        )
     if action == TicketAction.CONFIRM:
         if request.satisfaction is None:
             problems.append(
@@ -519,7 +554,7 @@ async def transition_ticket(actor: User, request: TransitionRequest) -> Shortage
     if updated != 1:
         current = await ShortageTicket.get(id=ticket.id)
         if current.status not in rule.sources:
-            raise _invalid_transition(request.action, current.status)
+            raise _invalid_transition(request.action, current.status, just_now=True)
         raise TicketRefused(
             [
                 Problem(

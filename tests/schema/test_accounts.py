@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 
 from server.clock import utc_now
-from server.models import AuthToken, LoginFailure, Role, User
+from server.models import AuditEntry, AuthToken, LoginFailure, Role, User
 from tests.conftest import TEST_PASSWORD, Account, GraphQL, MakeAccount
 
 LOGIN = """
@@ -35,6 +35,12 @@ async def test_login_then_me_then_logout(graphql: GraphQL, office: Account) -> N
     assert out["data"]["logout"] == {"ok": True, "errors": []}
     after = await graphql(ME, account=Account(office.user, token))
     assert after["data"]["me"] is None
+    actions = (
+        await AuditEntry.filter(actor_id=office.user.id)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["login", "logout"]
 
 
 async def test_wrong_password_and_unknown_user_get_the_same_answer(

@@ -296,3 +296,29 @@ async def test_one_file_for_two_aliased_uploads(
     data = response.json()["data"]
     assert data["first"]["photo"]["id"] == data["second"]["photo"]["id"]
     assert await Photo.all().count() == 1
+
+
+async def test_declared_length_beyond_all_limits_is_refused_before_reading(
+    client: httpx.AsyncClient, office: Any
+) -> None:
+    read = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal read
+        for _ in range(4):
+            read += MB
+            yield b"\x00" * MB
+
+    response = await client.post(
+        "/graphql",
+        content=body(),
+        headers={
+            "Content-Type": "multipart/form-data; boundary=x",
+            "Content-Length": str(400 * MB),
+            "X-Requested-With": "app",
+            **office.headers,
+        },
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "TOO_LARGE"
+    assert read <= MB

@@ -10,6 +10,7 @@ from server.photos import (
     file_signature,
     haversine_meters,
     is_on_site,
+    photos_of_project,
     signature_is_valid,
     signed_file_url,
 )
@@ -50,3 +51,16 @@ def test_signatures_bind_photo_variant_and_expiry(settings: Settings) -> None:
     assert not signature_is_valid(settings, 7, Variant.LARGE, expires, signature, now=expires + 1)
     other_key = file_signature("another key", 7, Variant.LARGE, expires)
     assert not signature_is_valid(settings, 7, Variant.LARGE, expires, other_key, now=now)
+
+
+async def test_photos_of_project_refuses_foreign_and_unknown_ids(office) -> None:
+    from server.models import Photo
+
+    home = await Project.create(code="H", name="Home", responsible_unit="u")
+    away = await Project.create(code="A", name="Away", responsible_unit="u")
+    common = {"uploaded_by": office.user, "width": 1, "height": 1, "content_type": "image/jpeg"}
+    ours = await Photo.create(project=home, byte_size=1, sha256="a" * 64, **common)
+    theirs = await Photo.create(project=away, byte_size=1, sha256="b" * 64, **common)
+    accepted, refused = await photos_of_project([ours.id, theirs.id, None, ours.id], home.id)
+    assert [photo.id for photo in accepted] == [ours.id]
+    assert [position for position, _ in refused] == [1, 2]

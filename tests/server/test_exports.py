@@ -111,7 +111,9 @@ async def test_overdue_csv_keeps_chinese(client: httpx.AsyncClient, office: Acco
     assert response.content.startswith(b"\xef\xbb\xbf")
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("项目编号,项目名称,所属计划")
-    assert lines[1:] == ["A-01,徐工高端装备产业园,1090(2020),徐工集团,金山桥街道,主体封顶,2020-01-21,2020-01-21,40"]
+    assert lines[1:] == [
+        "A-01,徐工高端装备产业园,1090(2020),徐工集团,金山桥街道,主体封顶,2020-01-21,2020-01-21,40"
+    ]
 
 
 async def test_programme_board(

@@ -123,9 +123,7 @@ async def test_programme_board(
     reporter = await make_account(Role.SITE_MANAGER, "reporter")
     await factories.ticket(zone["road"], reporter.user, Severity.CRITICAL)
     await factories.ticket(zone["road"], reporter.user, Severity.LOW)
-    sheet = _sheet(
-        await _get(client, "/exports/programme-board.xlsx", admin, asOf="2020-03-01")
-    )
+    sheet = _sheet(await _get(client, "/exports/programme-board.xlsx", admin, asOf="2020-03-01"))
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][5] == "五色状态" and len(rows) == 4
     by_code = {row[0]: row for row in rows[1:]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any
 
@@ -30,11 +31,13 @@ class NodeQueries:
     async def resolve_nodes(root: Any, info: ResolveInfo, ids: list[str]) -> list[Any]:
         if len(ids) > MAX_PAGE_SIZE:
             raise ApiError("INVALID", f"At most {MAX_PAGE_SIZE} ids per request.")
-        found = []
-        for gid in ids:
-            node = Node.get_node_from_global_id(info, gid)
-            found.append(await node if inspect.isawaitable(node) else node)
-        return found
+        # Resolved together, so the per-type DataLoaders batch them into a few statements.
+        return list(await asyncio.gather(*(_resolved(info, gid) for gid in ids)))
+
+
+async def _resolved(info: ResolveInfo, gid: str) -> Any:
+    node = Node.get_node_from_global_id(info, gid)
+    return await node if inspect.isawaitable(node) else node
 
 
 class Query(NodeQueries, *(domain.Queries for domain in DOMAINS), graphene.ObjectType):

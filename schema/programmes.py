@@ -15,8 +15,15 @@ from schema.context import RequestContext
 from schema.errors import ProblemList, errors_field
 from schema.loaders import ByIdLoader
 from schema.mutations import mutation
-from schema.permissions import PLANNERS, READERS, requires, viewer
-from schema.projects import Health, ProjectConnection, ProjectFilter, project_page
+from schema.permissions import PLANNERS, READERS, requires
+from schema.projects import (
+    Health,
+    ProjectConnection,
+    ProjectFilter,
+    ProjectOrder,
+    conflict_as_error,
+    project_page,
+)
 from schema.relay import CountableConnection, Node
 from server import audit, health, models
 from server.health import Cutoffs
@@ -109,7 +116,8 @@ class Programme(graphene.ObjectType):
         first=graphene.Int(description="Page size: 20 by default, at most 100."),
         after=graphene.String(description="Cursor of the item before the page."),
         filter=graphene.Argument(ProjectFilter, description="Which projects to list."),
-        description="The programme's projects the viewer may see, by code.",
+        order_by=graphene.Argument(ProjectOrder, description="Order of the list; CODE if omitted."),
+        description="The programme's projects the viewer may see.",
     )
     stats = graphene.Field(ProgrammeStats, required=True, description="The programme's figures.")
 
@@ -130,10 +138,11 @@ class Programme(graphene.ObjectType):
         first: int | None = None,
         after: str | None = None,
         filter: Any = None,
+        order_by: Any = None,
     ) -> CountableConnection:
         members = models.Project.filter(programmes__id=root.id).values("id")
         base = models.Project.filter(id__in=Subquery(members))
-        return await project_page(info, base, first, after, filter)
+        return await project_page(info, base, first, after, filter, order_by)
 
     @staticmethod
     async def resolve_stats(root: models.Programme, info: ResolveInfo) -> Stats:
@@ -155,7 +164,6 @@ class Queries:
     async def resolve_programmes(
         root: Any, info: ResolveInfo, year: int | None = None
     ) -> list[models.Programme]:
-        viewer(info)
         queryset = models.Programme.all()
         if year is not None:
             queryset = queryset.filter(year=year)
@@ -192,7 +200,8 @@ async def create_programme(
     if code and await models.Programme.exists(code=code, year=input.year):
         problems.add("CONFLICT", "This programme exists for that year.", "input", "code")
     problems.raise_if_any()
-    programme = await models.Programme.create(code=code, name=name, year=input.year)
+    async with conflict_as_error(("input", "code"), "This programme exists for that year."):
+        programme = await models.Programme.create(code=code, name=name, year=input.year)
     await audit.record(user, "programme.create", programme)
     return {"programme": programme}
 

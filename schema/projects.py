@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import graphene
 from aiodataloader import DataLoader
 from graphene import ResolveInfo
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
@@ -24,7 +26,7 @@ from schema.relay import CountableConnection, Node, decode_id, paginate_list, pa
 from schema.scalars import Date, DateTime, Decimal
 from server import audit, health, models
 from server.health import Cutoffs
-from server.schedule import ProjectSchedule, load_schedules
+from server.schedule import ProjectSchedule, load_schedules, overdue_q
 from server.visibility import sees_everything, visible_projects
 
 ProjectStatus = graphene.Enum.from_enum(
@@ -120,6 +122,35 @@ class ProjectScheduleLoader(DataLoader):
 
     async def batch_load_fn(self, project_ids: Iterable[int]) -> list[ProjectSchedule]:
         return await load_schedules(list(project_ids), self.context.today)
+
+
+class FilteredMilestonesLoader(DataLoader):
+    """Milestones of each project that pass a filter, chosen by the database.
+
+    Key: (project id, status or None, overdue only); one statement per distinct filter.
+    """
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__()
+        self.context = context
+
+    async def batch_load_fn(
+        self, keys: Iterable[tuple[int, str | None, bool]]
+    ) -> list[list[models.Milestone]]:
+        keys = list(keys)
+        groups: dict[tuple[str | None, bool], list[int]] = defaultdict(list)
+        for project_id, status, overdue_only in keys:
+            groups[(status, overdue_only)].append(project_id)
+        found: dict[tuple[int, str | None, bool], list[models.Milestone]] = defaultdict(list)
+        for (status, overdue_only), project_ids in groups.items():
+            queryset = models.Milestone.filter(project_id__in=project_ids)
+            if status is not None:
+                queryset = queryset.filter(status=status)
+            if overdue_only:
+                queryset = queryset.filter(overdue_q(self.context.today))
+            for milestone in await queryset.order_by("planned_date", "id"):
+                found[(milestone.project_id, status, overdue_only)].append(milestone)
+        return [found[key] for key in keys]
 
 
 class ProjectTaskSheetsLoader(DataLoader):
@@ -395,17 +426,14 @@ class Project(graphene.ObjectType):
     ) -> CountableConnection:
         from schema.schedule import MilestoneConnection
 
-        schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.id)
-        milestones = schedule.milestones
-        if filter is not None and filter.status is not None:
-            milestones = [m for m in milestones if m.status == enum_value(filter.status)]
-        if filter is not None and filter.overdue_only:
-            today = info.context.today
-            milestones = [
-                m
-                for m in milestones
-                if m.status == models.MilestoneStatus.PENDING and m.planned_date < today
-            ]
+        status = enum_value(filter.status) if filter is not None else None
+        overdue_only = bool(filter is not None and filter.overdue_only)
+        if status is None and not overdue_only:
+            schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.id)
+            milestones = schedule.milestones
+        else:
+            key = (root.id, status, overdue_only)
+            milestones = await info.context.loaders.get(FilteredMilestonesLoader).load(key)
         return paginate_list(MilestoneConnection, milestones, first, after)
 
     @staticmethod
@@ -422,6 +450,22 @@ class ProjectConnection(CountableConnection):
     class Meta:
         node = Project
         description = "A page of projects."
+
+
+class ProjectOrder(graphene.Enum):
+    """How to order a list of projects."""
+
+    CODE = "CODE"
+    NAME = "NAME"
+    HEALTH = "HEALTH"
+
+    @property
+    def description(self) -> str:
+        return {
+            "CODE": "By code.",
+            "NAME": "By name, then code.",
+            "HEALTH": "Worst colour first (RED to BLUE), then by code.",
+        }[self.name]
 
 
 class ProjectFilter(graphene.InputObjectType):
@@ -474,15 +518,24 @@ async def project_page(
     first: int | None,
     after: str | None,
     filter: Any,
+    order_by: Any = None,
 ) -> CountableConnection:
-    """A page of the projects in `base` the viewer may see, filtered, by code."""
+    """A page of the projects in `base` the viewer may see, filtered and ordered."""
     user = viewer(info)
     queryset = base
     if not sees_everything(user):
         queryset = queryset.filter(id__in=Subquery(visible_projects(user).values("id")))
     cutoffs = Cutoffs.of(info.context.today, info.context.settings)
     queryset = await filter_projects(queryset, filter, cutoffs)
-    return await paginate_queryset(ProjectConnection, queryset.order_by("code"), first, after)
+    order = enum_value(order_by) or "CODE"
+    if order == "HEALTH":
+        queryset = queryset.annotate(health_rank=health.HealthRank(cutoffs))
+        queryset = queryset.order_by("health_rank", "code")
+    else:
+        queryset = (
+            queryset.order_by("name", "code") if order == "NAME" else queryset.order_by("code")
+        )
+    return await paginate_queryset(ProjectConnection, queryset, first, after)
 
 
 async def user_projects(
@@ -527,7 +580,8 @@ class Queries:
         first=graphene.Int(description="Page size: 20 by default, at most 100."),
         after=graphene.String(description="Cursor of the item before the page."),
         filter=graphene.Argument(ProjectFilter, description="Which projects to list."),
-        description="The projects the viewer may see, by code.",
+        order_by=graphene.Argument(ProjectOrder, description="Order of the list; CODE if omitted."),
+        description="The projects the viewer may see.",
     )
 
     @staticmethod
@@ -538,8 +592,9 @@ class Queries:
         first: int | None = None,
         after: str | None = None,
         filter: Any = None,
+        order_by: Any = None,
     ) -> CountableConnection:
-        return await project_page(info, models.Project.all(), first, after, filter)
+        return await project_page(info, models.Project.all(), first, after, filter, order_by)
 
 
 # --- mutations -----------------------------------------------------------------------------
@@ -639,6 +694,15 @@ class TaskSheetPayload(graphene.ObjectType):
 
     task_sheet = graphene.Field(TaskSheet, description="The revision just issued.")
     errors = errors_field()
+
+
+@contextlib.asynccontextmanager
+async def conflict_as_error(field: tuple[str, ...], message: str) -> AsyncIterator[None]:
+    """Turn a unique-constraint violation (a concurrent duplicate) into a CONFLICT UserError."""
+    try:
+        yield
+    except IntegrityError:
+        raise UserInputError.one("CONFLICT", message, field) from None
 
 
 async def visible_project_or_error(
@@ -754,7 +818,8 @@ async def create_project(info: ResolveInfo, user: models.User | None, input: Any
     problems.raise_if_any()
     project = models.Project()
     _apply(project, values)
-    await project.save()
+    async with conflict_as_error(("input", "code"), "Another project has this code."):
+        await project.save()
     if programmes:
         await project.programmes.add(*programmes)
     if managers:
@@ -777,7 +842,7 @@ async def update_project(info: ResolveInfo, user: models.User | None, input: Any
     if given.get("status", "") is None:
         problems.add("INVALID", "A project always has a status.", "input", "status")
     merged = {"planned_start": project.planned_start, "planned_finish": project.planned_finish}
-    merged.update({k: v for k, v in given.items() if v is not None})
+    merged.update({k: v for k, v in given.items() if v is not None or k in merged})
     _check_project_fields(merged, problems)
     programmes = None
     if "programme_ids" in given:
@@ -787,7 +852,8 @@ async def update_project(info: ResolveInfo, user: models.User | None, input: Any
         problems.add("CONFLICT", "Another project has this code.", "input", "code")
     problems.raise_if_any()
     _apply(project, {k: v for k, v in given.items() if k != "programme_ids"})
-    await project.save()
+    async with conflict_as_error(("input", "code"), "Another project has this code."):
+        await project.save()
     if programmes is not None:
         await project.programmes.clear()
         if programmes:
@@ -852,15 +918,16 @@ async def save_task_sheet(
         .order_by("-revision")
         .first()
     )
-    sheet = await models.TaskSheet.create(
-        project=project,
-        year=input.year,
-        revision=(latest.revision + 1) if latest else 1,
-        scope=input.scope,
-        annual_investment_target=input.annual_investment_target,
-        completed_investment=input.completed_investment,
-        approved_at=input.approved_at,
-    )
+    async with conflict_as_error(("input", "year"), "The sheet was re-issued meanwhile; retry."):
+        sheet = await models.TaskSheet.create(
+            project=project,
+            year=input.year,
+            revision=(latest.revision + 1) if latest else 1,
+            scope=input.scope,
+            annual_investment_target=input.annual_investment_target,
+            completed_investment=input.completed_investment,
+            approved_at=input.approved_at,
+        )
     for position, item in enumerate(items):
         await models.TaskItem.create(
             sheet=sheet,

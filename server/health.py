@@ -16,13 +16,19 @@ so filters, counts and the `health` field agree.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pypika_tortoise.context import SqlContext
+from pypika_tortoise.enums import Dialects
+from pypika_tortoise.terms import Term, ValueWrapper
+from pypika_tortoise.utils import format_alias_sql
+
 from server.models import OPEN_STATUSES, MilestoneStatus, ProjectStatus, Severity
-from server.rawsql import fetch
+from server.rawsql import PLACEHOLDER, fetch
 from server.settings import Settings
 
 
@@ -87,35 +93,72 @@ def classify(
     return Health.GREEN
 
 
-def _late_milestone(before: str) -> str:
-    return (
-        "EXISTS (SELECT 1 FROM milestone m WHERE m.project_id = p.id"
-        f" AND m.status = '{MilestoneStatus.PENDING.value}' AND m.planned_date < :{before})"
-    )
+def health_sql(row: str) -> str:
+    """The health of the project row named `row` as SQL (parameters from Cutoffs.params)."""
 
+    def late_milestone(before: str) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM milestone m WHERE m.project_id = {row}.id"
+            f" AND m.status = '{MilestoneStatus.PENDING.value}' AND m.planned_date < :{before})"
+        )
 
-def _open_ticket(severity: Severity) -> str:
-    return (
-        "EXISTS (SELECT 1 FROM shortage_ticket t WHERE t.project_id = p.id"
-        f" AND t.status IN (:open_statuses) AND t.severity = '{severity.value}')"
-    )
+    def open_ticket(severity: Severity) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM shortage_ticket t WHERE t.project_id = {row}.id"
+            f" AND t.status IN (:open_statuses) AND t.severity = '{severity.value}')"
+        )
 
-
-HEALTH_SQL = f"""CASE
-  WHEN p.status = '{ProjectStatus.COMPLETED.value}' THEN '{Health.BLUE.value}'
-  WHEN {_late_milestone("red_before")} OR {_open_ticket(Severity.CRITICAL)}
+    return f"""CASE
+  WHEN {row}.status = '{ProjectStatus.COMPLETED.value}' THEN '{Health.BLUE.value}'
+  WHEN {late_milestone("red_before")} OR {open_ticket(Severity.CRITICAL)}
     THEN '{Health.RED.value}'
-  WHEN {_late_milestone("orange_before")} OR {_open_ticket(Severity.HIGH)}
+  WHEN {late_milestone("orange_before")} OR {open_ticket(Severity.HIGH)}
     THEN '{Health.ORANGE.value}'
-  WHEN {_late_milestone("today")} THEN '{Health.YELLOW.value}'
-  WHEN EXISTS (SELECT 1 FROM milestone m WHERE m.project_id = p.id)
-    AND NOT EXISTS (SELECT 1 FROM milestone m WHERE m.project_id = p.id
+  WHEN {late_milestone("today")} THEN '{Health.YELLOW.value}'
+  WHEN EXISTS (SELECT 1 FROM milestone m WHERE m.project_id = {row}.id)
+    AND NOT EXISTS (SELECT 1 FROM milestone m WHERE m.project_id = {row}.id
       AND (m.status <> '{MilestoneStatus.DONE.value}' OR m.actual_date IS NULL
            OR m.actual_date > m.planned_date))
     THEN '{Health.BLUE.value}'
   ELSE '{Health.GREEN.value}'
 END"""
+
+
+HEALTH_SQL = health_sql("p")
 """The health of the project row `p` as an SQL expression (parameters from Cutoffs.params)."""
+
+WORST_FIRST = (Health.RED, Health.ORANGE, Health.YELLOW, Health.GREEN, Health.BLUE)
+
+
+class HealthRank(Term):
+    """An ORM term: 0 for RED up to 4 for BLUE, for ordering projects worst first.
+
+    Today and the thresholds are bound as query parameters, like every other filter value.
+    """
+
+    def __init__(self, cutoffs: Cutoffs) -> None:
+        super().__init__()
+        self.cutoffs = cutoffs
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        ranks = " ".join(f"WHEN '{h.value}' THEN {i}" for i, h in enumerate(WORST_FIRST))
+        template = f"CASE {health_sql(ctx.quote_char + 'project' + ctx.quote_char)} {ranks} END"
+        params = self.cutoffs.params()
+        inner = ctx.copy(with_alias=False)
+
+        def one(value: Any) -> str:
+            if ctx.dialect == Dialects.SQLITE and isinstance(value, dt.date):
+                value = value.isoformat()
+            return ValueWrapper(value).get_sql(inner)
+
+        def replace(match: re.Match[str]) -> str:
+            value = params[match.group(1)]
+            if isinstance(value, list):
+                return ", ".join(one(item) for item in value)
+            return one(value)
+
+        sql = PLACEHOLDER.sub(replace, template)
+        return format_alias_sql(sql, self.alias, ctx) if ctx.with_alias else sql
 
 
 async def health_of(project_ids: Sequence[int], cutoffs: Cutoffs) -> dict[int, Health]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from tortoise import connections
 
-_NAME = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+PLACEHOLDER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
+"""A named parameter, `:name`, in hand-written SQL."""
 
 
 def bind(sql: str, params: Mapping[str, Any], dialect: str) -> tuple[str, list[Any]]:
@@ -34,7 +35,7 @@ def bind(sql: str, params: Mapping[str, Any], dialect: str) -> tuple[str, list[A
             return ", ".join(one(item) for item in value)
         return one(value)
 
-    return _NAME.sub(replace, sql), values
+    return PLACEHOLDER.sub(replace, sql), values
 
 
 async def fetch(sql: str, params: Mapping[str, Any]) -> Sequence[dict[str, Any]]:

@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from tortoise.expressions import Q
+
 from server.models import Milestone, MilestoneDependency, MilestoneStatus
 
 
@@ -20,6 +22,12 @@ def days_overdue(status: MilestoneStatus, planned: dt.date, today: dt.date) -> i
 def is_overdue(status: MilestoneStatus, planned: dt.date, today: dt.date) -> bool:
     """True for an open milestone planned before today."""
     return days_overdue(status, planned, today) > 0
+
+
+def overdue_q(today: dt.date, min_days: int = 1) -> Q:
+    """A filter the database applies: open milestones at least `min_days` past their date."""
+    latest = today - dt.timedelta(days=max(min_days, 1))
+    return Q(status=MilestoneStatus.PENDING, planned_date__lte=latest)
 
 
 @dataclass(frozen=True)

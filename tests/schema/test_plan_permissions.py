@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from schema.relay import global_id
-from server.models import Phase, Role
+from server.models import AuditEntry, Phase, Role
 from tests import factories
 from tests.conftest import Account, MakeAccount
 
@@ -143,6 +143,7 @@ async def test_role_by_operation_matrix(
     for who, account in accounts.items():
         for operation, (query, variables) in OPERATIONS.items():
             world = await _world(member)
+            audited = await AuditEntry.all().count()
             response = await client.post(
                 "/graphql",
                 json={"query": query, "variables": variables(world)},
@@ -151,5 +152,9 @@ async def test_role_by_operation_matrix(
             got = outcome(operation, response.json())
             if got != expected(who, operation):
                 wrong.append((who, operation, got, expected(who, operation)))
+            # every change is audited; a refused one leaves no trace
+            written = await AuditEntry.all().count() - audited
+            if (written > 0) != (operation in WRITES and got == "ok"):
+                wrong.append((who, operation, "audit entries", written))
     assert wrong == []
     assert len(accounts) * len(OPERATIONS) == 98

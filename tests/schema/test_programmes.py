@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from schema.relay import global_id
@@ -94,3 +95,15 @@ async def test_create_programme_refuses_a_duplicate(graphql: GraphQL, office: Ac
     }
     assert await Programme.all().count() == 1
     assert await AuditEntry.filter(action="programme.create").count() == 1
+
+
+async def test_two_creates_at_once_make_one_programme(graphql: GraphQL, office: Account) -> None:
+    values = {"code": "1080", "name": "民生实事项目", "year": 2020}
+    answers = await asyncio.gather(
+        *(graphql(CREATE, {"input": values}, account=office) for _ in range(2))
+    )
+    outcomes = sorted(
+        (a["data"]["createProgramme"]["errors"] or [{"code": "ok"}])[0]["code"] for a in answers
+    )
+    assert outcomes == ["CONFLICT", "ok"]
+    assert await Programme.filter(code="1080").count() == 1

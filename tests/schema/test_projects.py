@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from schema.relay import global_id
 from server.clock import zone_today
@@ -325,3 +326,55 @@ async def test_save_task_sheet_reissues_and_keeps_revisions(
         (["input", "items", "0", "title"], "INVALID"),
     ]
     assert await TaskSheet.filter(project_id=project.id).count() == 2
+
+
+async def test_projects_ordered_worst_colour_first_by_the_database(
+    graphql: GraphQL,
+    office: Account,
+    site_manager: Account,
+    settings: Settings,
+    make_account: MakeAccount,
+    count_statements: Any,
+) -> None:
+    now = today(settings)
+    reporter = (await make_account(Role.SITE_MANAGER, "rep")).user
+    programme = await factories.programme()
+    blue = await factories.project("A-BLUE", programmes=(programme,), status="COMPLETED")
+    green = await factories.project("B-GREEN", programmes=(programme,), town="大庙街道")
+    red = await factories.project("C-RED", programmes=(programme,), town="大庙街道")
+    await factories.ticket(red, reporter, Severity.CRITICAL)
+    yellow = await factories.project("D-YELLOW", programmes=(programme,), town="大庙街道")
+    await factories.milestone(yellow, now - dt.timedelta(days=2))
+    orange = await factories.project("E-ORANGE", programmes=(programme,), town="大庙街道")
+    await factories.milestone(orange, now - dt.timedelta(days=9))
+    for project in (blue, green, red, yellow, orange):
+        await project.site_managers.add(site_manager.user)
+    query = """query($filter: ProjectFilter) {
+      projects(orderBy: HEALTH, filter: $filter) { totalCount edges { node { code health } } } }"""
+    with count_statements() as counter:
+        body = await graphql(query, account=office)
+    assert [e["node"]["health"] for e in body["data"]["projects"]["edges"]] == [
+        "RED",
+        "ORANGE",
+        "YELLOW",
+        "GREEN",
+        "BLUE",
+    ]
+    assert any("CASE" in sql and "ORDER BY" in sql for sql in counter.statements)
+    filtered = {
+        "town": "大庙街道",
+        "health": ["RED", "YELLOW", "GREEN"],
+        "programmeCodes": ["1090"],
+        "search": "-",
+    }
+    for who in (office, site_manager):
+        body = await graphql(query, {"filter": filtered}, account=who)
+        assert "errors" not in body, body
+        assert [e["node"]["code"] for e in body["data"]["projects"]["edges"]] == [
+            "C-RED",
+            "D-YELLOW",
+            "B-GREEN",
+        ]
+        assert body["data"]["projects"]["totalCount"] == 3
+    by_name = await graphql("{ projects(orderBy: NAME) { totalCount } }", account=office)
+    assert by_name["data"]["projects"]["totalCount"] == 5

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from schema.relay import global_id
 from server.clock import zone_today
 from server.models import Role, Severity
 from server.settings import Settings
@@ -63,3 +64,18 @@ async def test_statement_count_is_the_same_for_5_and_50_projects(
         large = await _count(graphql, count_statements, 50, who)
         print(f"statements for {who.user.role}: N=5 -> {small}, N=50 -> {large}")
         assert small == large
+
+
+async def test_nodes_batches_lookups(
+    graphql: GraphQL, office: Account, count_statements: Callable[[], Any]
+) -> None:
+    projects = [await factories.project(f"ND-{i:02d}") for i in range(30)]
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Project { code health } } }"
+    counts = []
+    for size in (3, 30):
+        ids = [global_id("Project", p.id) for p in projects[:size]]
+        with count_statements() as counter:
+            body = await graphql(query, {"ids": ids}, account=office)
+        assert [n["code"] for n in body["data"]["nodes"]] == [p.code for p in projects[:size]]
+        counts.append(len(counter.statements))
+    assert counts[0] == counts[1]

@@ -153,3 +153,15 @@ async def test_health_counts_by_programme_respect_a_site_manager(
     }
     mine = await health_counts_by_programme([programme.id], cutoffs, manager.id)
     assert mine == {programme.id: {Health.GREEN: 1}}
+
+
+async def test_the_database_uses_the_thresholds_it_is_given(settings: Settings) -> None:
+    strict = dataclasses.replace(settings, health_yellow_max_days=2, health_orange_max_days=5)
+    three = await factories.project("THREE")
+    await factories.milestone(three, ago(3))
+    six = await factories.project("SIX")
+    await factories.milestone(six, ago(6))
+    default = await health_of([three.id, six.id], Cutoffs.of(TODAY, settings))
+    tight = await health_of([three.id, six.id], Cutoffs.of(TODAY, strict))
+    assert [default[three.id], default[six.id]] == [Health.YELLOW, Health.YELLOW]
+    assert [tight[three.id], tight[six.id]] == [Health.ORANGE, Health.RED]

@@ -12,6 +12,7 @@ from server.schedule import (
     forecast_dates,
     is_overdue,
     load_schedules,
+    overdue_q,
     would_close_cycle,
 )
 from tests import factories
@@ -102,3 +103,18 @@ async def test_load_schedules_groups_by_project_in_two_statements(count_statemen
     assert len(counter.statements) == 2
     assert [len(s.milestones) for s in schedules] == [1, 2]
     assert schedules[1].forecast[b.id] == day(4)
+
+
+async def test_overdue_q_is_applied_by_the_database() -> None:
+    project = await factories.project()
+    await factories.milestone(project, day(-10), title="ten")
+    await factories.milestone(project, day(-1), title="one")
+    await factories.milestone(project, TODAY, title="today")
+    await factories.milestone(project, day(-20), title="done", done_on=day(-19))
+    titles = (
+        await Milestone.filter(overdue_q(TODAY))
+        .order_by("planned_date")
+        .values_list("title", flat=True)
+    )
+    assert titles == ["ten", "one"]
+    assert await Milestone.filter(overdue_q(TODAY, 5)).values_list("title", flat=True) == ["ten"]

@@ -1,0 +1,37 @@
+"""Which projects a user may see: site managers their own, every other role all of them."""
+
+from __future__ import annotations
+
+from server.models import Role
+from server.visibility import (
+    can_see_project,
+    managed_project_ids,
+    sees_everything,
+    visible_projects,
+)
+from tests import factories
+from tests.conftest import MakeAccount
+
+
+async def test_site_managers_see_their_own_projects_only(make_account: MakeAccount) -> None:
+    manager = (await make_account(Role.SITE_MANAGER, "site1")).user
+    office = (await make_account(Role.OFFICE, "office")).user
+    mine = await factories.project("MINE")
+    other = await factories.project("OTHER")
+    await mine.site_managers.add(manager)
+
+    assert not sees_everything(manager)
+    assert sees_everything(office)
+    assert [p.code for p in await visible_projects(manager)] == ["MINE"]
+    assert sorted(p.code for p in await visible_projects(office)) == ["MINE", "OTHER"]
+    assert await managed_project_ids(manager) == {mine.id}
+    assert await can_see_project(manager, mine.id)
+    assert not await can_see_project(manager, other.id)
+    assert await can_see_project(office, other.id)
+    assert not await can_see_project(None, mine.id)
+
+
+async def test_every_role_but_site_manager_reads_everything(make_account: MakeAccount) -> None:
+    for role in Role:
+        user = (await make_account(role)).user
+        assert sees_everything(user) == (role != Role.SITE_MANAGER)

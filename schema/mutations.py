@@ -14,6 +14,7 @@ from schema.permissions import check_permission
 from server.models import Role, User
 
 MutationBody = Callable[[ResolveInfo, User | None, Any], Awaitable[dict[str, Any]]]
+PrepareStep = Callable[[ResolveInfo, User | None, Any], Awaitable[Any]]
 
 _REFUSALS = {
     "UNAUTHENTICATED": "Sign in first: send Authorization: Bearer <token>.",
@@ -35,6 +36,7 @@ def mutation(
     *,
     roles: Iterable[Role] | None,
     description: str,
+    prepare: PrepareStep | None = None,
 ) -> Callable[[MutationBody], graphene.Field]:
     """Turn `body(info, user, input) -> payload fields` into a mutation field.
 
@@ -42,6 +44,10 @@ def mutation(
     transaction; raising UserInputError rolls it back and answers `errors` instead. A body
     that must keep what it wrote while refusing (the login throttle counting a failure)
     returns its problems under `committed_errors`.
+
+    `prepare(info, user, input) -> input`, when given, runs after the role check and before
+    the transaction, for slow work that must not hold a database connection (decoding an
+    uploaded photo); it may raise UserInputError too.
     """
     allowed = None if roles is None else frozenset(roles)
 
@@ -52,6 +58,8 @@ def mutation(
             if refusal is not None:
                 return payload(errors=[UserError(code=refusal, message=_REFUSALS[refusal])])
             try:
+                if prepare is not None:
+                    input = await prepare(info, user, input)
                 async with in_transaction():
                     values = await body(info, user, input)
             except UserInputError as exc:

@@ -1,6 +1,315 @@
-"""On-site photos: the Photo type, uploadPhoto."""
+"""On-site photos: the Photo type, photo lists of projects and milestones, uploadPhoto."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import graphene
+from aiodataloader import DataLoader
+from graphene import ResolveInfo
+
+from media import MediaError, ProcessedImage
+from media import Variant as MediaVariant
+from schema.accounts import User
+from schema.context import RequestContext
+from schema.errors import ApiError, ProblemList, UserInputError, errors_field
+from schema.loaders import ByIdLoader, may_see_project
+from schema.mutations import mutation
+from schema.projects import GeoPoint, Project, ProjectLoader
+from schema.relay import CountableConnection, Node, decode_id, paginate_list
+from schema.scalars import DateTime
+from schema.schedule import Milestone, MilestoneLoader, UserLoader
+from schema.uploads import Upload
+from server import models, photos
+from server.idempotency import MAX_KEY_LENGTH, previous_result, remember_result
+from server.multipart import UploadedFile
+
+PhotoVariant = graphene.Enum.from_enum(MediaVariant, description="A stored rendition of a photo.")
+
+MAX_CAPTION_LENGTH = 500
+UPLOADERS = (models.Role.SITE_MANAGER, models.Role.OFFICE, models.Role.ADMIN)
+ORIGINAL_READERS = frozenset({models.Role.OFFICE, models.Role.SUPERVISOR, models.Role.ADMIN})
+
+
+class PhotoLoader(ByIdLoader):
+    """Photos by id."""
+
+    model = models.Photo
+
+
+class PhotoListLoader(DataLoader):
+    """All photos of each key (a project or milestone id), newest first, in one query."""
+
+    column: ClassVar[str]
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__()
+        self.context = context
+
+    async def batch_load_fn(self, keys: Iterable[int]) -> list[list[models.Photo]]:
+        keys = list(keys)
+        rows = await models.Photo.filter(**{f"{self.column}__in": keys}).order_by(
+            "-uploaded_at", "-id"
+        )
+        found: dict[int, list[models.Photo]] = {key: [] for key in keys}
+        for row in rows:
+            found[getattr(row, self.column)].append(row)
+        return [found[key] for key in keys]
+
+
+class ProjectPhotosLoader(PhotoListLoader):
+    """Photos of projects."""
+
+    column = "project_id"
+
+
+class MilestonePhotosLoader(PhotoListLoader):
+    """Photos linked to milestones."""
+
+    column = "milestone_id"
+
+
+class TicketPhotosLoader(PhotoListLoader):
+    """Photos linked to shortage tickets."""
+
+    column = "ticket_id"
+
+
+class Photo(graphene.ObjectType):
+    """A photo taken on site, kept byte for byte as evidence."""
+
+    class Meta:
+        interfaces = (Node,)
+
+    project = graphene.Field(Project, required=True, description="The project it shows.")
+    milestone = graphene.Field(Milestone, description="The milestone it is proof of.")
+    uploaded_by = graphene.Field(User, required=True, description="Who uploaded it.")
+    caption = graphene.String(description="What the uploader wrote about it.")
+    taken_at = graphene.Field(DateTime, description="When it was taken, from EXIF when present.")
+    uploaded_at = graphene.Field(DateTime, required=True, description="When it was received.")
+    location = graphene.Field(GeoPoint, description="Where it was taken, from EXIF GPS.")
+    on_site = graphene.Boolean(
+        description="Taken within the site radius; null when the photo or project has no location."
+    )
+    width = graphene.Int(required=True, description="Pixels across, upright.")
+    height = graphene.Int(required=True, description="Pixels down, upright.")
+    content_type = graphene.String(required=True, description="MIME type of the original.")
+    byte_size = graphene.Int(required=True, description="Size of the original in bytes.")
+    sha256 = graphene.String(required=True, description="SHA-256 of the original, in hex.")
+    url = graphene.String(
+        required=True,
+        variant=graphene.Argument(
+            PhotoVariant, default_value=MediaVariant.LARGE, description="Which rendition."
+        ),
+        description="A signed link to the file that expires (ORIGINAL: staff and site managers).",
+    )
+
+    @classmethod
+    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Photo | None:
+        photo = await info.context.loaders.get(PhotoLoader).load(pk)
+        if photo is None or not await may_see_project(info.context, photo.project_id):
+            return None
+        return photo
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
+        return isinstance(root, models.Photo)
+
+    @staticmethod
+    async def resolve_project(root: models.Photo, info: ResolveInfo) -> models.Project:
+        return await info.context.loaders.get(ProjectLoader).load(root.project_id)
+
+    @staticmethod
+    async def resolve_milestone(root: models.Photo, info: ResolveInfo) -> models.Milestone | None:
+        if root.milestone_id is None:
+            return None
+        return await info.context.loaders.get(MilestoneLoader).load(root.milestone_id)
+
+    @staticmethod
+    async def resolve_uploaded_by(root: models.Photo, info: ResolveInfo) -> models.User:
+        return await info.context.loaders.get(UserLoader).load(root.uploaded_by_id)
+
+    @staticmethod
+    def resolve_location(root: models.Photo, info: ResolveInfo) -> dict[str, float] | None:
+        if root.latitude is None or root.longitude is None:
+            return None
+        return {"latitude": root.latitude, "longitude": root.longitude}
+
+    @staticmethod
+    async def resolve_url(
+        root: models.Photo, info: ResolveInfo, variant: Any = MediaVariant.LARGE
+    ) -> str:
+        chosen = MediaVariant(getattr(variant, "value", variant))
+        if chosen == MediaVariant.ORIGINAL and not await may_read_original(info, root):
+            raise ApiError("FORBIDDEN", "Only staff and the site's managers may fetch originals.")
+        path = photos.signed_file_url(info.context.settings, root.id, chosen)
+        request = info.context.request
+        return str(request.base_url).rstrip("/") + path if request is not None else path
+
+
+async def may_read_original(info: ResolveInfo, photo: models.Photo) -> bool:
+    """OFFICE, SUPERVISOR, ADMIN and the project's site managers may fetch the original."""
+    user = info.context.user
+    if user is None:
+        return False
+    if user.role in ORIGINAL_READERS:
+        return True
+    return user.role == models.Role.SITE_MANAGER and await may_see_project(
+        info.context, photo.project_id
+    )
+
+
+class PhotoConnection(CountableConnection):
+    """A page of photos."""
+
+    class Meta:
+        node = Photo
+
+
+async def project_photos(
+    project_id: int, info: ResolveInfo, first: int | None, after: str | None
+) -> PhotoConnection:
+    """A page of a project's photos, newest first (batched across projects)."""
+    rows = await info.context.loaders.get(ProjectPhotosLoader).load(project_id)
+    return paginate_list(PhotoConnection, rows, first, after)
+
+
+async def milestone_photos(
+    milestone_id: int, info: ResolveInfo, first: int | None, after: str | None
+) -> PhotoConnection:
+    """A page of the photos linked to a milestone, newest first (batched across milestones)."""
+    rows = await info.context.loaders.get(MilestonePhotosLoader).load(milestone_id)
+    return paginate_list(PhotoConnection, rows, first, after)
+
+
+async def ticket_photos(
+    ticket_id: int, info: ResolveInfo, first: int | None, after: str | None
+) -> PhotoConnection:
+    """A page of the photos linked to a shortage ticket, newest first (batched across tickets)."""
+    rows = await info.context.loaders.get(TicketPhotosLoader).load(ticket_id)
+    return paginate_list(PhotoConnection, rows, first, after)
+
+
+class UploadPhotoInput(graphene.InputObjectType):
+    """A photo file for a project, optionally linked to one of its milestones or tickets."""
+
+    project_id = graphene.ID(required=True, description="The project photographed.")
+    file = graphene.Field(Upload, required=True, description="The image: JPEG, PNG, WebP, HEIC.")
+    milestone_id = graphene.ID(description="A milestone of the project this photo is proof of.")
+    ticket_id = graphene.ID(description="A shortage ticket of the project it illustrates.")
+    caption = graphene.String(description="A few words about the photo.")
+    idempotency_key = graphene.String(
+        description="A retry with the same key returns the first result and stores nothing new."
+    )
+
+
+class PhotoPayload(graphene.ObjectType):
+    """Result of `uploadPhoto`."""
+
+    photo = graphene.Field(Photo, description="The stored photo (or the earlier identical one).")
+    errors = errors_field()
+
+
+@dataclass
+class PreparedUpload:
+    """An upload checked outside the transaction: its targets and the decoded image."""
+
+    project: models.Project
+    upload: UploadedFile
+    milestone: models.Milestone | None = None
+    ticket: models.ShortageTicket | None = None
+    caption: str | None = None
+    idempotency_key: str | None = None
+    processed: ProcessedImage | None = None
+    previous_id: int | None = None
+
+
+async def prepare_upload(info: ResolveInfo, user: models.User, input: Any) -> PreparedUpload:
+    """Check the input and permissions, then decode the image in a worker thread."""
+    problems = ProblemList()
+    project_pk = decode_id(input.project_id, "Project")
+    project = await models.Project.get_or_none(id=project_pk) if project_pk else None
+    if project is None or not await may_see_project(info.context, project.id):
+        raise UserInputError.one("NOT_FOUND", "No such project.", ["input", "projectId"])
+    milestone = await _project_child(
+        problems, models.Milestone, input.milestone_id, "Milestone", project, "milestoneId"
+    )
+    ticket = await _project_child(
+        problems, models.ShortageTicket, input.ticket_id, "ShortageTicket", project, "ticketId"
+    )
+    caption = (input.caption or "").strip() or None
+    if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
+        problems.add("INVALID", f"At most {MAX_CAPTION_LENGTH} characters.", "input", "caption")
+    key = input.idempotency_key or None
+    if key is not None and len(key) > MAX_KEY_LENGTH:
+        problems.add("INVALID", f"At most {MAX_KEY_LENGTH} characters.", "input", "idempotencyKey")
+    problems.raise_if_any()
+    prepared = PreparedUpload(project, input.file, milestone, ticket, caption, key)
+    prepared.previous_id = await previous_result(user, photos.UPLOAD_OPERATION, key)
+    if prepared.previous_id is None:
+        try:
+            prepared.processed = await photos.inspect_upload(input.file.path, info.context.settings)
+        except MediaError as exc:
+            raise UserInputError.one(exc.code, exc.message, ["input", "file"]) from None
+    return prepared
+
+
+async def _project_child(
+    problems: ProblemList,
+    model: Any,
+    gid: str | None,
+    type_name: str,
+    project: models.Project,
+    field: str,
+) -> Any:
+    """The object of `gid` when it belongs to `project`; records a problem otherwise."""
+    if gid is None:
+        return None
+    pk = decode_id(gid, type_name)
+    found = await model.get_or_none(id=pk) if pk is not None else None
+    if found is None:
+        problems.add("NOT_FOUND", f"No such {type_name}.", "input", field)
+    elif found.project_id != project.id:
+        problems.add("INVALID", f"The {type_name} belongs to another project.", "input", field)
+        return None
+    return found
+
+
+@mutation(
+    PhotoPayload,
+    UploadPhotoInput,
+    roles=UPLOADERS,
+    description="Upload a photo of a project's site (SITE_MANAGER of the project, OFFICE, ADMIN).",
+    prepare=prepare_upload,
+)
+async def upload_photo(
+    info: ResolveInfo, user: models.User, prepared: PreparedUpload
+) -> dict[str, Any]:
+    if prepared.previous_id is not None:
+        return {"photo": await models.Photo.get_or_none(id=prepared.previous_id)}
+    processed = prepared.processed
+    if processed is None:
+        raise RuntimeError("prepare_upload did not decode the file")
+    existing = await models.Photo.get_or_none(
+        project_id=prepared.project.id, sha256=processed.sha256
+    )
+    if existing is not None:
+        await remember_result(user, photos.UPLOAD_OPERATION, prepared.idempotency_key, existing.id)
+        return {"photo": existing}
+    photo = await photos.save_photo(
+        info.context.settings,
+        processed,
+        prepared.upload.path,
+        project=prepared.project,
+        user=user,
+        milestone=prepared.milestone,
+        ticket=prepared.ticket,
+        caption=prepared.caption,
+        idempotency_key=prepared.idempotency_key,
+    )
+    return {"photo": photo}
 
 
 class Queries:
@@ -9,3 +318,8 @@ class Queries:
 
 class Mutations:
     """Photos mutations."""
+
+    upload_photo = upload_photo
+
+
+TYPES = (Photo,)

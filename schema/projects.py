@@ -340,6 +340,15 @@ class Project(graphene.ObjectType):
         "schema.schedule.Milestone", description="The earliest open milestone by forecast date."
     )
 
+    # Photos (issue 4): the field and its resolver live with the photo types.
+    photos = graphene.Field(
+        "schema.photos.PhotoConnection",
+        required=True,
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="Photos taken on site, newest first.",
+    )
+
     # --- Shortage tickets (issue 5): types and batched resolvers live in schema/tickets.py ---
     tickets = graphene.Field(
         "schema.tickets.ShortageTicketConnection",
@@ -382,6 +391,14 @@ class Project(graphene.ObjectType):
         if root.latitude is None or root.longitude is None:
             return None
         return {"latitude": root.latitude, "longitude": root.longitude}
+
+    @staticmethod
+    async def resolve_photos(
+        root: models.Project, info: ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> Any:
+        from schema.photos import project_photos  # schema.photos imports this module
+
+        return await project_photos(root.id, info, first, after)
 
     @staticmethod
     async def resolve_programmes(root: models.Project, info: ResolveInfo) -> list[models.Programme]:

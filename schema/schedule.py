@@ -26,6 +26,7 @@ from schema.projects import (
 from schema.relay import CountableConnection, Node, decode_id
 from schema.scalars import Date, DateTime
 from server import audit, models
+from server import photos as photo_rules
 from server.schedule import Link, days_overdue, would_close_cycle
 
 MilestoneStatus = graphene.Enum.from_enum(
@@ -190,6 +191,15 @@ class Milestone(graphene.ObjectType):
         description="Supervision instructions (督办) on this milestone, oldest first.",
     )
 
+    # Photos (issue 4): the field and its resolver live with the photo types.
+    photos = graphene.Field(
+        "schema.photos.PhotoConnection",
+        required=True,
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="Photos linked as proof, newest first.",
+    )
+
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> models.Milestone | None:
         milestone = await info.context.loaders.get(MilestoneLoader).load(pk)
@@ -204,6 +214,17 @@ class Milestone(graphene.ObjectType):
     @staticmethod
     async def resolve_project(root: models.Milestone, info: ResolveInfo) -> models.Project:
         return await info.context.loaders.get(ProjectLoader).load(root.project_id)
+
+    @staticmethod
+    async def resolve_photos(
+        root: models.Milestone,
+        info: ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Any:
+        from schema.photos import milestone_photos  # schema.photos imports this module
+
+        return await milestone_photos(root.id, info, first, after)
 
     @staticmethod
     async def resolve_phase(root: models.Milestone, info: ResolveInfo) -> models.Phase | None:
@@ -571,15 +592,20 @@ async def complete_milestone(
         problems.add("INVALID_TRANSITION", "The milestone is already done.", "input", "milestoneId")
     if input.actual_date > info.context.today:
         problems.add("INVALID", "The date is in the future.", "input", "actualDate")
-    if input.photo_ids and not hasattr(models, "Photo"):
-        problems.add("INVALID", "Photo linking is not available.", "input", "photoIds")
+    photo_ids = [decode_id(gid, "Photo") for gid in input.photo_ids or []]
+    proof, refused = await photo_rules.proof_photos(photo_ids, milestone)
+    for position, reason in refused:
+        problems.add("INVALID", reason, "input", "photoIds", str(position))
     problems.raise_if_any()
     before = audit.snapshot(milestone)
     milestone.status = models.MilestoneStatus.DONE
     milestone.actual_date = input.actual_date
     milestone.completion_note = (input.note or "").strip() or None
     await milestone.save(update_fields=["status", "actual_date", "completion_note"])
-    await audit.record(user, "milestone.complete", milestone, before=before)
+    await photo_rules.link_proof_photos(proof, milestone)
+    after = audit.snapshot(milestone) or {}
+    after["photo_ids"] = [photo.id for photo in proof]
+    await audit.record(user, "milestone.complete", milestone, before=before, after=after)
     return {"milestone": milestone}
 
 

@@ -16,6 +16,7 @@ from schema.errors import ApiError, Problem, UserInputError, errors_field
 from schema.loaders import ByIdLoader
 from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN, READERS, requires, viewer
+from schema.photos import PhotoConnection, ticket_photos
 from schema.projects import Project, ProjectLoader
 from schema.relay import (
     CountableConnection,
@@ -25,7 +26,7 @@ from schema.relay import (
     paginate_queryset,
 )
 from schema.scalars import Date, DateTime, Decimal
-from schema.schedule import Milestone, MilestoneLoader
+from schema.schedule import Milestone, MilestoneLoader, UserLoader
 from server import audit, models, notifications, tickets
 from server.models import Role
 
@@ -43,12 +44,6 @@ FILERS = (Role.SITE_MANAGER, Role.OFFICE, Role.ADMIN)
 
 
 # --- Loaders ----------------------------------------------------------------------------------
-
-
-class UserLoader(ByIdLoader):
-    """Users by id."""
-
-    model = models.User
 
 
 class TicketLoader(ByIdLoader):
@@ -178,6 +173,13 @@ class ShortageTicket(graphene.ObjectType):
     events = graphene.List(
         graphene.NonNull(TicketEvent), required=True, description="The history, oldest first."
     )
+    photos = graphene.Field(
+        PhotoConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Photos of the shortage, newest first.",
+    )
 
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> models.ShortageTicket | None:
@@ -223,6 +225,15 @@ class ShortageTicket(graphene.ObjectType):
         root: models.ShortageTicket, info: ResolveInfo
     ) -> list[models.TicketEvent]:
         return await info.context.loaders.get(TicketEventsLoader).load(root.id)
+
+    @staticmethod
+    async def resolve_photos(
+        root: models.ShortageTicket,
+        info: ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> PhotoConnection:
+        return await ticket_photos(root.id, info, first, after)
 
 
 class ShortageTicketConnection(CountableConnection):
@@ -406,6 +417,10 @@ class CreateShortageTicketInput(graphene.InputObjectType):
     unit = graphene.String(description="MATERIAL, required: unit of the quantity.")
     needed_by = Date(description="When the site needs it.")
     blocking_milestone_id = graphene.ID(description="A milestone of the same project it blocks.")
+    photo_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        description="Photos of the project, uploaded beforehand, that show the shortage.",
+    )
     idempotency_key = graphene.String(
         description="A retry with the same key returns the first result and stores nothing new."
     )
@@ -485,6 +500,7 @@ class Mutations:
             unit=input.unit,
             needed_by=input.needed_by,
             blocking_milestone_id=_decoded(input.blocking_milestone_id, "Milestone"),
+            photo_ids=[decode_id(gid, "Photo") for gid in input.photo_ids or []],
         )
         try:
             ticket = await tickets.create_ticket(

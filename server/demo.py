@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.accounts import create_user
+from server.demo_photos import seed_photos
 from server.demo_plans import seed_plans
 from server.models import Role, User
 from server.settings import Settings
@@ -33,4 +34,5 @@ async def seed_demo(settings: Settings) -> list[str]:
         )
         created.append(username)
     created.extend(await seed_plans(settings))
+    created.extend(await seed_photos(settings))
     return created

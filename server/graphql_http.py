@@ -22,6 +22,7 @@ from schema.context import RequestContext
 from server.accounts import authenticate
 from server.documents import DocumentCache
 from server.graphiql import graphiql_page
+from server.multipart import MultipartError, UploadedFile, discard_files, read_multipart
 from server.settings import Settings
 
 logger = logging.getLogger("wallchart.graphql")
@@ -44,7 +45,7 @@ class GraphQLParams:
     query: str
     variables: dict[str, Any] | None = None
     operation_name: str | None = None
-    files: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, UploadedFile] = field(default_factory=dict)
 
 
 def params_from_mapping(data: Any) -> GraphQLParams:
@@ -82,6 +83,18 @@ async def read_params(request: Request, settings: Settings) -> GraphQLParams:
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise BadRequest("The request body is not valid JSON.") from None
         return params_from_mapping(data)
+    if content_type == "multipart/form-data":
+        try:
+            operations, files = await read_multipart(request, settings)
+        except MultipartError as exc:
+            raise BadRequest(exc.message, exc.status, exc.code) from None
+        try:
+            params = params_from_mapping(operations)
+        except BadRequest:
+            discard_files(files)
+            raise
+        params.files = files
+        return params
     raise BadRequest(
         "Send application/json (or multipart/form-data for uploads); "
         f"got {content_type or 'no content type'}.",
@@ -115,11 +128,15 @@ class GraphQLEndpoint:
         """Answer one HTTP request to /graphql."""
         if request.method == "GET" and wants_html(request):
             return graphiql_page()
+        params: GraphQLParams | None = None
         try:
             params = await read_params(request, self.settings)
             return await self.run(request, params)
         except BadRequest as exc:
             return self.error_response(exc.message, exc.status, exc.code)
+        finally:
+            if params is not None:
+                discard_files(params.files)
 
     async def run(self, request: Request, params: GraphQLParams) -> Response:
         """Prepare, check and execute the operation of `params`."""

@@ -16,11 +16,12 @@ from tortoise.expressions import F, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
-from server import audit, idempotency
+from server import audit, idempotency, photos
 from server.clock import utc_now
 from server.models import (
     OPEN_STATUSES,
     Milestone,
+    Photo,
     Project,
     Role,
     Severity,
@@ -209,7 +210,8 @@ async def open_ticket_counts(project_ids: Sequence[int]) -> dict[int, int]:
 
 @dataclass
 class TicketDraft:
-    """What a reporter files. Ids are already decoded; 0 stands for an id that never exists."""
+    """What a reporter files. Ids are already decoded; 0 stands for an id that never exists
+    (in `photo_ids`, None stands for one that is malformed)."""
 
     project_id: int
     kind: ShortageKind
@@ -224,7 +226,7 @@ class TicketDraft:
     unit: str | None = None
     needed_by: dt.date | None = None
     blocking_milestone_id: int | None = None
-    photo_ids: list[int] = field(default_factory=list)
+    photo_ids: list[int | None] = field(default_factory=list)
 
 
 _TEXT_LIMITS = {
@@ -296,12 +298,21 @@ def _check_fields(draft: TicketDraft, problems: list[Problem]) -> None:
             )
 
 
-async def _check_links(actor: User, draft: TicketDraft, problems: list[Problem]) -> None:
-    """Checks of the objects a draft points to: the project and the blocking milestone."""
+async def _check_links(actor: User, draft: TicketDraft, problems: list[Problem]) -> list[Photo]:
+    """Checks of the objects a draft points to: the project, blocking milestone and photos.
+
+    Returns the photos to link: photos of the project not yet linked to another ticket.
+    """
     project = await Project.get_or_none(id=draft.project_id)
     if project is None or not await can_see_project(actor, project.id):
         problems.append(Problem("NOT_FOUND", "No such project.", _input("projectId")))
-        return
+        return []
+    linked, refused = await photos.photos_of_project(draft.photo_ids, project.id)
+    for photo in linked:
+        if photo.ticket_id is not None:
+            refused.append((draft.photo_ids.index(photo.id), "The photo shows another ticket."))
+    for position, reason in sorted(refused):
+        problems.append(Problem("INVALID", reason, _input("photoIds", str(position))))
     if draft.blocking_milestone_id is not None:
         milestone = await Milestone.get_or_none(id=draft.blocking_milestone_id)
         if milestone is None or not await can_see_project(actor, milestone.project_id):
@@ -316,6 +327,7 @@ async def _check_links(actor: User, draft: TicketDraft, problems: list[Problem])
                     _input("blockingMilestoneId"),
                 )
             )
+    return linked
 
 
 async def allocate_number(kind: ShortageKind, year: int) -> str:
@@ -361,7 +373,7 @@ async def create_ticket(
             return ticket
     problems: list[Problem] = []
     _check_fields(draft, problems)
-    await _check_links(actor, draft, problems)
+    linked = await _check_links(actor, draft, problems)
     if problems:
         raise TicketRefused(problems)
     ticket = await ShortageTicket.create(
@@ -384,8 +396,12 @@ async def create_ticket(
     await TicketEvent.create(
         ticket=ticket, actor=actor, action="CREATE", from_status=None, to_status=ticket.status
     )
+    if linked:
+        await Photo.filter(id__in=[photo.id for photo in linked]).update(ticket_id=ticket.id)
     await idempotency.remember_result(actor, CREATE_OPERATION, idempotency_key, ticket.id)
-    await audit.record(actor, CREATE_OPERATION, ticket)
+    after = audit.snapshot(ticket) or {}
+    after["photo_ids"] = [photo.id for photo in linked]
+    await audit.record(actor, CREATE_OPERATION, ticket, after=after)
     return ticket
 
 

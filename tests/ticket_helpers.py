@@ -7,6 +7,7 @@ from typing import Any
 
 from server.models import (
     Milestone,
+    Photo,
     Project,
     Severity,
     ShortageKind,
@@ -62,3 +63,18 @@ async def make_ticket(
     )
     await TicketEvent.create(ticket=ticket, actor=reporter, action="CREATE", to_status=status)
     return ticket
+
+
+async def make_photo(project: Project, uploader: User, **fields: Any) -> Photo:
+    """A photo row of the project (its files do not matter to linking)."""
+    number = next(_serial)
+    return await Photo.create(
+        project=project,
+        uploaded_by=uploader,
+        width=640,
+        height=480,
+        content_type="image/jpeg",
+        byte_size=1024,
+        sha256=f"{number:064x}",
+        **fields,
+    )

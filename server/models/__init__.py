@@ -3,6 +3,7 @@
 from server.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
 from server.models.idempotency import IdempotencyRecord
 from server.models.notifications import Notification
+from server.models.photos import Photo
 from server.models.plans import (
     Milestone,
     MilestoneDependency,
@@ -37,6 +38,7 @@ __all__ = [
     "MilestoneStatus",
     "Notification",
     "Phase",
+    "Photo",
     "Programme",
     "Project",
     "ProjectStatus",

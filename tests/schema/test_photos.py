@@ -1,0 +1,384 @@
+"""uploadPhoto, photo lists and signed photo URLs, through the HTTP endpoint."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from PIL import Image
+from tortoise import connections
+
+from server.models import AuditEntry, IdempotencyRecord, Milestone, Photo, Project, Role
+from tests.conftest import BACKEND
+from tests.images import RED, exif_block, heic_bytes, jpeg_bytes, png_declaring
+from tests.uploads import upload_photo
+
+SITE = (31.2304, 121.4737)
+
+
+@pytest.fixture
+async def project(site_manager: Any) -> Project:
+    """A project with a site location, managed by `site_manager`."""
+    created = await Project.create(
+        code="P-1",
+        name="Riverside school",
+        responsible_unit="Education bureau",
+        latitude=SITE[0],
+        longitude=SITE[1],
+        site_radius_meters=300,
+    )
+    await created.site_managers.add(site_manager.user)
+    return created
+
+
+def gid(type_name: str, pk: int) -> str:
+    from schema.relay import global_id
+
+    return global_id(type_name, pk)
+
+
+def stored_files(media_root: Path) -> set[Path]:
+    return {p for p in media_root.rglob("*") if p.is_file()}
+
+
+async def fetch(client: httpx.AsyncClient, url: str, **headers: str) -> httpx.Response:
+    parts = urlsplit(url)
+    return await client.get(f"{parts.path}?{parts.query}", headers=headers)
+
+
+async def test_site_manager_uploads_a_phone_photo(
+    client: httpx.AsyncClient, site_manager: Any, project: Project, media_root: Path
+) -> None:
+    exif = exif_block(
+        orientation=6, taken="2020:02:20 09:15:00", offset="+08:00", gps=(31.2310, 121.4740)
+    )
+    data = jpeg_bytes((2400, 1200), exif)
+    payload = await upload_photo(
+        client,
+        site_manager,
+        data,
+        filename="evil.php",
+        content_type="application/x-php",
+        projectId=gid("Project", project.id),
+        caption="Foundation poured",
+    )
+    assert payload["errors"] == []
+    photo = payload["photo"]
+    assert (photo["width"], photo["height"]) == (1200, 2400)
+    assert photo["contentType"] == "image/jpeg"
+    assert photo["byteSize"] == len(data)
+    assert photo["takenAt"] == "2020-02-20T09:15:00+08:00"
+    assert photo["onSite"] is True
+    assert photo["location"]["latitude"] == pytest.approx(31.2310, abs=1e-4)
+    assert photo["caption"] == "Foundation poured"
+    row = await Photo.get(sha256=photo["sha256"])
+    assert await AuditEntry.filter(action="uploadPhoto", object_id=str(row.id)).exists()
+
+    large = await fetch(client, photo["url"])
+    assert large.status_code == 200
+    assert large.headers["content-type"] == "image/jpeg"
+    assert large.headers["etag"] == f'"{photo["sha256"]}-large"'
+    assert "max-age" in large.headers["cache-control"]
+    image = Image.open(io.BytesIO(large.content))
+    assert image.size == (800, 1600)
+    assert len(image.getexif()) == 0
+    red = image.getpixel((400, 200))
+    assert all(abs(a - b) < 40 for a, b in zip(red, RED, strict=True))
+    thumbnail = Image.open(io.BytesIO((await fetch(client, photo["thumbnail"])).content))
+    assert thumbnail.size == (160, 320)
+    again = await fetch(client, photo["url"], **{"If-None-Match": large.headers["etag"]})
+    assert again.status_code == 304
+
+
+async def test_heic_upload_and_off_site_position(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    data = heic_bytes((640, 480), exif_block(gps=(31.30, 121.50)))
+    payload = await upload_photo(
+        client, office, data, filename="IMG_1.HEIC", projectId=gid("Project", project.id)
+    )
+    assert payload["errors"] == []
+    assert payload["photo"]["contentType"] in {"image/heic", "image/heif"}
+    assert payload["photo"]["onSite"] is False
+    assert payload["photo"]["takenAt"] is None
+
+
+async def test_original_is_byte_for_byte_and_only_for_staff_and_site_managers(
+    client: httpx.AsyncClient,
+    graphql: Any,
+    site_manager: Any,
+    coordinator: Any,
+    supervisor: Any,
+    project: Project,
+) -> None:
+    data = jpeg_bytes((300, 200), exif_block(taken="2020:02:20 09:15:00"))
+    payload = await upload_photo(client, site_manager, data, projectId=gid("Project", project.id))
+    photo_id = payload["photo"]["id"]
+    query = "query($id: ID!) { node(id: $id) { ... on Photo { url(variant: ORIGINAL) } } }"
+    for account in (supervisor, site_manager):
+        body = await graphql(query, {"id": photo_id}, account=account)
+        assert body["data"]["node"], (body, photo_id, await Photo.all().values("id"))
+        original = await fetch(client, body["data"]["node"]["url"])
+        assert original.status_code == 200
+        assert original.content == data
+        assert original.headers["etag"] == f'"{payload["photo"]["sha256"]}"'
+    refused = await graphql(query, {"id": photo_id}, account=coordinator)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_bad_or_expired_signatures_get_403(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    payload = await upload_photo(client, office, jpeg_bytes(), projectId=gid("Project", project.id))
+    url = payload["photo"]["url"]
+    parts = urlsplit(url)
+    tampered = url.replace("signature=", "signature=0")
+    assert (await fetch(client, tampered)).status_code == 403
+    other_variant = url.replace("/large?", "/original?")
+    assert (await fetch(client, other_variant)).status_code == 403
+    query = dict(part.split("=") for part in parts.query.split("&"))
+    expired = f"{parts.path}?expires=1000&signature={query['signature']}"
+    assert (await client.get(expired)).status_code == 403
+
+
+async def test_same_bytes_and_same_idempotency_key_return_the_first_photo(
+    client: httpx.AsyncClient, site_manager: Any, office: Any, project: Project
+) -> None:
+    data = jpeg_bytes((200, 100))
+    project_id = gid("Project", project.id)
+    first = await upload_photo(client, site_manager, data, projectId=project_id)
+    second = await upload_photo(client, office, data, projectId=project_id)
+    assert second["photo"]["id"] == first["photo"]["id"]
+    keyed = await upload_photo(
+        client, site_manager, jpeg_bytes((210, 100)), projectId=project_id, idempotencyKey="k-1"
+    )
+    retried = await upload_photo(
+        client, site_manager, jpeg_bytes((220, 100)), projectId=project_id, idempotencyKey="k-1"
+    )
+    assert retried["photo"]["id"] == keyed["photo"]["id"]
+    assert await Photo.all().count() == 2
+    assert await IdempotencyRecord.filter(key="k-1").count() == 1
+
+
+async def test_who_may_upload_where(
+    client: httpx.AsyncClient, make_account: Any, supervisor: Any, project: Project
+) -> None:
+    other_manager = await make_account(Role.SITE_MANAGER, "site2")
+    project_id = gid("Project", project.id)
+    payload = await upload_photo(client, other_manager, jpeg_bytes(), projectId=project_id)
+    assert payload["errors"][0]["code"] == "NOT_FOUND"
+    assert payload["errors"][0]["field"] == ["input", "projectId"]
+    payload = await upload_photo(client, supervisor, jpeg_bytes(), projectId=project_id)
+    assert payload["errors"][0]["code"] == "FORBIDDEN"
+    assert await Photo.all().count() == 0
+
+
+async def test_milestone_must_belong_to_the_project(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    elsewhere = await Project.create(code="P-2", name="Bridge", responsible_unit="Roads")
+    foreign = await Milestone.create(
+        project=elsewhere, title="Deck", baseline_date="2020-05-01", planned_date="2020-05-01"
+    )
+    payload = await upload_photo(
+        client,
+        office,
+        jpeg_bytes(),
+        projectId=gid("Project", project.id),
+        milestoneId=gid("Milestone", foreign.id),
+    )
+    assert payload["errors"][0]["field"] == ["input", "milestoneId"]
+    assert await Photo.all().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"hello, I am plain text", "UNSUPPORTED_MEDIA_TYPE"),
+        (b"<?php system($_GET['c']); ?>", "UNSUPPORTED_MEDIA_TYPE"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', "UNSUPPORTED_MEDIA_TYPE"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + b"\x00" * 60, "UNSUPPORTED_MEDIA_TYPE"),
+        (jpeg_bytes((1200, 900))[:3000], "INVALID"),
+        (png_declaring(100_000, 100_000), "TOO_LARGE"),
+    ],
+    ids=["text", "php", "svg", "zip", "truncated-jpeg", "png-bomb"],
+)
+async def test_bad_files_are_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient,
+    office: Any,
+    project: Project,
+    media_root: Path,
+    data: bytes,
+    code: str,
+) -> None:
+    before = stored_files(media_root)
+    payload = await upload_photo(
+        client, office, data, projectId=gid("Project", project.id), content_type="image/jpeg"
+    )
+    assert payload["photo"] is None
+    assert payload["errors"][0]["code"] == code
+    assert payload["errors"][0]["field"] == ["input", "file"]
+    assert await Photo.all().count() == 0
+    assert stored_files(media_root) == before
+
+
+async def test_unwritable_media_folder_leaves_no_row_and_no_file(
+    client: httpx.AsyncClient, office: Any, project: Project, media_root: Path
+) -> None:
+    before = stored_files(media_root)
+    large = media_root / "large"
+    parked = media_root / "large.parked"
+    if large.exists():
+        large.rename(parked)
+    large.write_text("a file where the folder should be: writes beneath it fail")
+    try:
+        response = await _raw_upload(client, office, jpeg_bytes((500, 300)), project)
+    finally:
+        large.unlink()
+        if parked.exists():
+            parked.rename(large)
+    assert response["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert await Photo.all().count() == 0
+    assert stored_files(media_root) == before
+
+
+async def test_failed_insert_leaves_no_file(
+    client: httpx.AsyncClient, office: Any, project: Project, media_root: Path
+) -> None:
+    connection = connections.get("default")
+    if BACKEND == "sqlite":
+        create = (
+            "CREATE TRIGGER refuse_photo BEFORE INSERT ON photo "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        drop = "DROP TRIGGER refuse_photo"
+    else:
+        create = (
+            "CREATE FUNCTION refuse_photo() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql; "
+            "CREATE TRIGGER refuse_photo BEFORE INSERT ON photo "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_photo()"
+        )
+        drop = "DROP TRIGGER refuse_photo ON photo; DROP FUNCTION refuse_photo()"
+    before = stored_files(media_root)
+    await connection.execute_script(create)
+    try:
+        response = await _raw_upload(client, office, jpeg_bytes((510, 300)), project)
+    finally:
+        await connection.execute_script(drop)
+    assert response["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert await Photo.all().count() == 0
+    assert stored_files(media_root) == before
+
+
+async def _raw_upload(
+    client: httpx.AsyncClient, account: Any, data: bytes, project: Project
+) -> dict[str, Any]:
+    from tests.uploads import UPLOAD_PHOTO, post_multipart
+
+    operations = {
+        "query": UPLOAD_PHOTO,
+        "variables": {"input": {"projectId": gid("Project", project.id), "file": None}},
+    }
+    response = await post_multipart(
+        client,
+        operations,
+        {"0": ["variables.input.file"]},
+        {"0": ("a.jpg", data, "image/jpeg")},
+        account=account,
+    )
+    return response.json()
+
+
+async def test_project_and_milestone_photos_newest_first_in_batches(
+    client: httpx.AsyncClient,
+    graphql: Any,
+    office: Any,
+    project: Project,
+    count_statements: Any,
+) -> None:
+    milestone = await Milestone.create(
+        project=project, title="Roof", baseline_date="2020-05-01", planned_date="2020-05-01"
+    )
+    project_id = gid("Project", project.id)
+    ids = []
+    for width in (100, 110, 120):
+        payload = await upload_photo(
+            client,
+            office,
+            jpeg_bytes((width, 80)),
+            projectId=project_id,
+            milestoneId=gid("Milestone", milestone.id),
+        )
+        ids.append(payload["photo"]["id"])
+    await upload_photo(client, office, jpeg_bytes((130, 80)), projectId=project_id)
+    query = """
+    query($ids: [ID!]!, $m: ID!) {
+      nodes(ids: $ids) { ... on Project { photos(first: 10) { totalCount edges { node {
+        id url project { id } uploadedBy { username } } } } } }
+      milestone: node(id: $m) { ... on Milestone { photos { edges { node { id } } } } }
+    }"""
+    others = [await Project.create(code=f"X-{n}", name="x", responsible_unit="u") for n in range(3)]
+    all_ids = [project_id, *(gid("Project", p.id) for p in others)]
+    with count_statements() as counter:
+        body = await graphql(
+            query, {"ids": all_ids, "m": gid("Milestone", milestone.id)}, account=office
+        )
+    photos = body["data"]["nodes"][0]["photos"]
+    assert photos["totalCount"] == 4
+    listed = [edge["node"]["id"] for edge in photos["edges"]]
+    assert listed[1:] == list(reversed(ids))
+    assert body["data"]["nodes"][1]["photos"]["edges"] == []
+    milestone_ids = [e["node"]["id"] for e in body["data"]["milestone"]["photos"]["edges"]]
+    assert milestone_ids == list(reversed(ids))
+    assert len(counter.statements) <= 10
+
+
+COMPLETE = """
+mutation($input: CompleteMilestoneInput!) {
+  completeMilestone(input: $input) {
+    milestone { status photos { totalCount edges { node { id } } } }
+    errors { field code message }
+  }
+}"""
+
+
+async def test_complete_milestone_links_photos_of_its_project_only(
+    client: httpx.AsyncClient, graphql: Any, site_manager: Any, project: Project
+) -> None:
+    milestone = await Milestone.create(
+        project=project, title="Topping out", baseline_date="2020-05-01", planned_date="2020-05-01"
+    )
+    elsewhere = await Project.create(code="P-3", name="Park", responsible_unit="Parks")
+    await elsewhere.site_managers.add(site_manager.user)
+    ours = await upload_photo(
+        client, site_manager, jpeg_bytes((90, 60)), projectId=gid("Project", project.id)
+    )
+    theirs = await upload_photo(
+        client, site_manager, jpeg_bytes((95, 60)), projectId=gid("Project", elsewhere.id)
+    )
+    variables = {
+        "input": {
+            "milestoneId": gid("Milestone", milestone.id),
+            "actualDate": "2020-05-03",
+            "photoIds": [theirs["photo"]["id"]],
+        }
+    }
+    refused = (await graphql(COMPLETE, variables, account=site_manager))["data"]
+    assert refused["completeMilestone"]["errors"][0]["field"] == ["input", "photoIds", "0"]
+    assert (await Milestone.get(id=milestone.id)).status == "PENDING"
+    assert await Photo.filter(milestone_id=milestone.id).count() == 0
+
+    variables["input"]["photoIds"] = [ours["photo"]["id"]]
+    done = (await graphql(COMPLETE, variables, account=site_manager))["data"]["completeMilestone"]
+    assert done["errors"] == []
+    assert done["milestone"]["status"] == "DONE"
+    assert [e["node"]["id"] for e in done["milestone"]["photos"]["edges"]] == [ours["photo"]["id"]]
+    entry = await AuditEntry.filter(action="milestone.complete").first()
+    assert entry is not None and entry.after["photo_ids"] == [
+        (await Photo.get(sha256=ours["photo"]["sha256"])).id
+    ]

@@ -1,0 +1,324 @@
+"""The GraphQL multipart request spec on /graphql: placement of files, CSRF, streaming limits."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from server.models import Photo, Project
+from server.multipart import MultipartError, UploadedFile, read_multipart
+from server.settings import Settings
+from tests.images import jpeg_bytes
+from tests.uploads import UPLOAD_PHOTO, post_multipart
+
+MB = 1024 * 1024
+
+
+def spooled_files() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("wallchart-upload-*"))
+
+
+@pytest.fixture
+def echo_client(settings: Settings) -> httpx.AsyncClient:
+    """A client of an app that answers with where read_multipart put each file."""
+
+    def describe(value: Any) -> Any:
+        if isinstance(value, UploadedFile):
+            return {"file": value.filename, "bytes": value.path.read_bytes().decode()}
+        if isinstance(value, dict):
+            return {key: describe(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [describe(item) for item in value]
+        return value
+
+    async def echo(request: Request) -> JSONResponse:
+        try:
+            operations, files = await read_multipart(request, settings)
+        except MultipartError as exc:
+            return JSONResponse({"error": exc.message, "code": exc.code}, exc.status)
+        try:
+            return JSONResponse(describe(operations))
+        finally:
+            for upload in files.values():
+                upload.discard()
+
+    app = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def echo_post(client: httpx.AsyncClient, operations: Any, file_map: Any, files: Any) -> Any:
+    return await client.post(
+        "/echo",
+        data={"operations": json.dumps(operations), "map": json.dumps(file_map)},
+        files=files,
+        headers={"X-Requested-With": "XMLHttpRequest"},
+    )
+
+
+async def test_files_in_lists_and_one_file_at_several_paths(echo_client: httpx.AsyncClient) -> None:
+    operations = {
+        "query": "mutation($a: Upload, $many: [Upload], $again: Upload) { x }",
+        "variables": {"a": None, "many": [None, None], "again": None},
+    }
+    file_map = {
+        "0": ["variables.a", "variables.again"],
+        "1": ["variables.many.0"],
+        "2": ["variables.many.1"],
+    }
+    files = {
+        "0": ("a.txt", b"first", "text/plain"),
+        "1": ("b.txt", b"second", "text/plain"),
+        "2": ("c.txt", b"third", "text/plain"),
+    }
+    response = await echo_post(echo_client, operations, file_map, files)
+    assert response.status_code == 200, response.text
+    variables = response.json()["variables"]
+    assert variables["a"] == {"file": "a.txt", "bytes": "first"}
+    assert variables["again"] == variables["a"]
+    assert [item["bytes"] for item in variables["many"]] == ["second", "third"]
+
+
+@pytest.mark.parametrize(
+    ("operations", "file_map", "message"),
+    [
+        ({"query": "q", "variables": {"a": None}}, {"0": ["variables.b"]}, "does not exist"),
+        ({"query": "q", "variables": {"a": [None]}}, {"0": ["variables.a.3"]}, "does not exist"),
+        ({"query": "q", "variables": {"a": None}}, {"0": ["query"]}, "into `variables`"),
+        ({"query": "q", "variables": {"a": None}}, {"0": "variables.a"}, "list of path"),
+        ({"query": "q", "variables": {"a": None}}, {"0": ["variables.a"], "9": ["x"]}, "not sent"),
+        ([{"query": "q"}], {"0": ["0.variables.a"]}, "batching"),
+    ],
+    ids=["missing-key", "missing-index", "outside-variables", "not-a-list", "unsent", "batch"],
+)
+async def test_bad_maps_are_400(
+    echo_client: httpx.AsyncClient, operations: Any, file_map: Any, message: str
+) -> None:
+    before = spooled_files()
+    files = {"0": ("a.jpg", b"data", "image/jpeg")}
+    response = await echo_post(echo_client, operations, file_map, files)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    assert spooled_files() == before
+
+
+async def upload_request(
+    client: httpx.AsyncClient,
+    account: Any,
+    project: Project,
+    *,
+    map_part: str | None = None,
+    files: dict[str, tuple[str, bytes, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    query: str = UPLOAD_PHOTO,
+) -> httpx.Response:
+    from schema.relay import global_id
+
+    operations = {
+        "query": query,
+        "variables": {"input": {"projectId": global_id("Project", project.id), "file": None}},
+    }
+    sent = {"Apollo-Require-Preflight": "true"} if headers is None else headers
+    return await client.post(
+        "/graphql",
+        data={
+            "operations": json.dumps(operations),
+            "map": map_part or json.dumps({"0": ["variables.input.file"]}),
+        },
+        files=files if files is not None else {"0": ("a.jpg", jpeg_bytes(), "image/jpeg")},
+        headers={**sent, **account.headers},
+    )
+
+
+@pytest.fixture
+async def project(office: Any) -> Project:
+    return await Project.create(code="P-9", name="Depot", responsible_unit="Transport")
+
+
+async def test_upload_needs_a_csrf_header(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    response = await upload_request(client, office, project, headers={})
+    assert response.status_code == 400
+    assert "Apollo-Require-Preflight" in response.json()["errors"][0]["message"]
+    blank = await upload_request(client, office, project, headers={"X-Requested-With": " "})
+    assert blank.status_code == 400
+    allowed = await upload_request(client, office, project, headers={"X-Requested-With": "app"})
+    assert allowed.status_code == 200
+    assert await Photo.all().count() == 1
+
+
+async def test_map_that_is_not_json(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    response = await upload_request(client, office, project, map_part="{not json")
+    assert response.status_code == 400
+    assert "`map` part is not valid JSON" in response.json()["errors"][0]["message"]
+
+
+async def test_file_part_missing_from_map(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    before = spooled_files()
+    files = {
+        "0": ("a.jpg", jpeg_bytes(), "image/jpeg"),
+        "stray": ("b.jpg", jpeg_bytes((30, 30)), "image/jpeg"),
+    }
+    response = await upload_request(client, office, project, files=files)
+    assert response.status_code == 400
+    assert "'stray' is not listed in `map`" in response.json()["errors"][0]["message"]
+    assert await Photo.all().count() == 0
+    assert spooled_files() == before
+
+
+async def test_only_mutations_carry_files(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    query = "query { me { id } }"
+    response = await upload_request(client, office, project, query=query)
+    assert response.status_code == 400
+    assert "Only mutations" in response.json()["errors"][0]["message"]
+
+
+async def test_eleven_files_are_too_many(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    file_map = {str(n): ["variables.input.file"] for n in range(11)}
+    files = {str(n): (f"{n}.jpg", jpeg_bytes((20 + n, 20)), "image/jpeg") for n in range(11)}
+    response = await upload_request(
+        client, office, project, map_part=json.dumps(file_map), files=files
+    )
+    assert response.status_code == 413
+    assert "At most 10 files" in response.json()["errors"][0]["message"]
+    assert await Photo.all().count() == 0
+
+
+async def test_a_30_mb_file_stops_the_read_and_stores_nothing(
+    client: httpx.AsyncClient, office: Any, project: Project, media_root: Path
+) -> None:
+    """The body is streamed: reading stops at the limit, long before the 30 MB are sent."""
+    from schema.relay import global_id
+
+    boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+    operations = json.dumps(
+        {
+            "query": UPLOAD_PHOTO,
+            "variables": {"input": {"projectId": global_id("Project", project.id), "file": None}},
+        }
+    )
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+        f"{operations}\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
+        '{"0": ["variables.input.file"]}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    sent = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal sent
+        yield head
+        chunk = b"\xff\xd8\xff" + b"\x00" * (MB - 3)
+        for _ in range(30):
+            sent += len(chunk)
+            yield chunk
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    before = spooled_files()
+    response = await client.post(
+        "/graphql",
+        content=body(),
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Apollo-Require-Preflight": "true",
+            **office.headers,
+        },
+    )
+    assert response.status_code == 413
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "TOO_LARGE"
+    assert "25 MB" in error["message"]
+    assert sent <= 27 * MB
+    assert spooled_files() == before
+    assert await Photo.all().count() == 0
+
+
+async def test_oversized_operations_part(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    big = {"query": "mutation { x }", "variables": {"pad": "x" * (2 * MB)}}
+    response = await post_multipart(
+        client,
+        big,
+        {"0": ["variables.pad"]},
+        {"0": ("a.jpg", b"x", "image/jpeg")},
+        account=office,
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "LIMIT"
+
+
+async def test_one_file_for_two_aliased_uploads(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    from schema.relay import global_id
+
+    query = """
+    mutation($a: UploadPhotoInput!, $b: UploadPhotoInput!) {
+      first: uploadPhoto(input: $a) { photo { id } errors { code } }
+      second: uploadPhoto(input: $b) { photo { id } errors { code } }
+    }"""
+    project_id = global_id("Project", project.id)
+    operations = {
+        "query": query,
+        "variables": {
+            "a": {"projectId": project_id, "file": None},
+            "b": {"projectId": project_id, "file": None, "caption": "same bytes"},
+        },
+    }
+    response = await post_multipart(
+        client,
+        operations,
+        {"0": ["variables.a.file", "variables.b.file"]},
+        {"0": ("a.jpg", jpeg_bytes(), "image/jpeg")},
+        account=office,
+    )
+    data = response.json()["data"]
+    assert data["first"]["photo"]["id"] == data["second"]["photo"]["id"]
+    assert await Photo.all().count() == 1
+
+
+async def test_declared_length_beyond_all_limits_is_refused_before_reading(
+    client: httpx.AsyncClient, office: Any
+) -> None:
+    read = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal read
+        for _ in range(4):
+            read += MB
+            yield b"\x00" * MB
+
+    response = await client.post(
+        "/graphql",
+        content=body(),
+        headers={
+            "Content-Type": "multipart/form-data; boundary=x",
+            "Content-Length": str(400 * MB),
+            "X-Requested-With": "app",
+            **office.headers,
+        },
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "TOO_LARGE"
+    assert read <= MB

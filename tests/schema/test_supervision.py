@@ -526,15 +526,19 @@ async def test_programme_stats_progress(
         "index": 2 / 3,
         "meetsTarget": False,
     }
-    assert stats["projectExecution"] == [
-        {"key": gid("Project", slow.id), "label": f"S {slow.name}", "index": 0.0, "meetsTarget": False},
-        {"key": gid("Project", fine.id), "label": f"F {fine.name}", "index": 1.0, "meetsTarget": True},
+    rows = [(e["key"], e["label"], e["index"], e["meetsTarget"]) for e in stats["projectExecution"]]
+    assert rows == [
+        (gid("Project", slow.id), f"S {slow.name}", 0.0, False),
+        (gid("Project", fine.id), f"F {fine.name}", 1.0, True),
     ]
-    assert stats["unitExecution"] == [{"key": "城投公司", "index": 0.0}, {"key": "徐工集团", "index": 1.0}]
+    assert stats["unitExecution"] == [
+        {"key": "城投公司", "index": 0.0},
+        {"key": "徐工集团", "index": 1.0},
+    ]
     assert by_code["1050"]["baselineExecution"]["index"] is None
     assert by_code["1050"]["investmentTarget"] is None
-    progress_statements = [s for s in counter.statements if "task_sheet" in s or "baseline_date" in s]
-    assert len(progress_statements) == 2
+    progress_sql = [s for s in counter.statements if "task_sheet" in s or "baseline_date" in s]
+    assert len(progress_sql) == 2
 
     await slow.site_managers.add(site_manager.user)
     body = await graphql(STATS, {"year": today.year}, account=site_manager)

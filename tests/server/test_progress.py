@@ -55,7 +55,9 @@ async def test_investment_uses_the_newest_revision_of_the_programme_year() -> No
     first = await factories.project("A", programmes=(programme,))
     second = await factories.project("B", programmes=(programme,))
     money = decimal.Decimal
-    await TaskSheet.create(project=first, year=2020, revision=1, annual_investment_target=money("1"))
+    await TaskSheet.create(
+        project=first, year=2020, revision=1, annual_investment_target=money("1")
+    )
     await TaskSheet.create(
         project=first,
         year=2020,

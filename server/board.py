@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from server import health
 from server.models import OPEN_STATUSES, MilestoneStatus, Project, ShortageTicket, TaskSheet, User
@@ -37,20 +37,21 @@ class BoardRow:
     completed_investment: decimal.Decimal | None
 
 
-async def programme_labels(project_ids: Sequence[int]) -> dict[int, str]:
-    """ "1090(2020), 1050(2020)" for each project, by programme code (one statement)."""
-    rows = await Project.filter(id__in=list(project_ids), programmes__id__isnull=False).values_list(
-        "id", "programmes__code", "programmes__year"
-    )
+async def programme_labels(projects: QuerySet[Project]) -> dict[int, str]:
+    """Each project's programmes as "1090(2020), 1050(2020)", by year and code (one query)."""
+    rows = await Project.filter(
+        id__in=Subquery(projects.values("id")), programmes__id__isnull=False
+    ).values_list("id", "programmes__code", "programmes__year")
     found: dict[int, list[str]] = defaultdict(list)
     for project_id, code, year in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
         found[project_id].append(f"{code}({year})")
     return {pid: ", ".join(labels) for pid, labels in found.items()}
 
 
-async def latest_sheets(project_ids: Sequence[int], year: int) -> dict[int, TaskSheet]:
+async def latest_sheets(projects: QuerySet[Project], year: int) -> dict[int, TaskSheet]:
     """The newest revision of each project's task sheet for `year` (one statement)."""
-    sheets = await TaskSheet.filter(project_id__in=list(project_ids), year=year).order_by(
+    members = Subquery(projects.values("id"))
+    sheets = await TaskSheet.filter(project_id__in=members, year=year).order_by(
         "project_id", "-revision"
     )
     found: dict[int, TaskSheet] = {}
@@ -59,10 +60,11 @@ async def latest_sheets(project_ids: Sequence[int], year: int) -> dict[int, Task
     return found
 
 
-async def open_ticket_counts(project_ids: Sequence[int]) -> dict[int, int]:
-    """Open shortage tickets of each project, counted by the database."""
+async def open_ticket_counts(projects: QuerySet[Project]) -> dict[int, int]:
+    """Open shortage tickets of each of these projects, counted by the database."""
+    members = Subquery(projects.values("id"))
     rows = (
-        await ShortageTicket.filter(project_id__in=list(project_ids), status__in=OPEN_STATUSES)
+        await ShortageTicket.filter(project_id__in=members, status__in=OPEN_STATUSES)
         .annotate(n=Count("id"))
         .group_by("project_id")
         .values("project_id", "n")
@@ -90,9 +92,9 @@ async def board_rows(flt: OverdueFilter, user: User, settings: Settings) -> list
         return []
     colours = await health.health_of(ids, health.Cutoffs.of(flt.as_of, settings))
     schedules = dict(zip(ids, await load_schedules(ids, flt.as_of), strict=True))
-    labels = await programme_labels(ids)
-    sheets = await latest_sheets(ids, flt.year or flt.as_of.year)
-    tickets = await open_ticket_counts(ids)
+    labels = await programme_labels(queryset)
+    sheets = await latest_sheets(queryset, flt.year or flt.as_of.year)
+    tickets = await open_ticket_counts(queryset)
     rows = []
     for project in projects:
         schedule = schedules[project.id]

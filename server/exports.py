@@ -25,13 +25,14 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from tortoise.expressions import Subquery
 
 from server.accounts import authenticate
 from server.board import BoardRow, board_rows, programme_labels
 from server.clock import zone_today
 from server.graphql_http import bearer_token
 from server.health import Health
-from server.models import Milestone, Project, Role, User
+from server.models import Project, Role, User
 from server.overdue import OverdueFilter, days_overdue, ordered, overdue_queryset
 from server.settings import Settings
 
@@ -159,23 +160,31 @@ async def parse_filter(params: QueryParams, today: dt.date) -> OverdueFilter:
 
 async def overdue_rows(flt: OverdueFilter, user: User) -> list[list[Any]]:
     """Every overdue milestone under the filter as a spreadsheet row (two statements)."""
-    milestones: list[Milestone] = await ordered(overdue_queryset(flt, user), None).select_related(
-        "project"
+    overdue = overdue_queryset(flt, user)
+    milestones = await ordered(overdue, None).values_list(
+        "project_id",
+        "project__code",
+        "project__name",
+        "project__responsible_unit",
+        "project__town",
+        "title",
+        "baseline_date",
+        "planned_date",
     )
-    labels = await programme_labels(sorted({m.project_id for m in milestones}))
+    labels = await programme_labels(Project.filter(id__in=Subquery(overdue.values("project_id"))))
     return [
         [
-            m.project.code,
-            m.project.name,
-            labels.get(m.project_id, ""),
-            m.project.responsible_unit,
-            m.project.town,
-            m.title,
-            m.baseline_date,
-            m.planned_date,
-            days_overdue(m.planned_date, flt.as_of),
+            code,
+            name,
+            labels.get(pid, ""),
+            unit,
+            town,
+            title,
+            baseline,
+            planned,
+            days_overdue(planned, flt.as_of),
         ]
-        for m in milestones
+        for pid, code, name, unit, town, title, baseline, planned in milestones
     ]
 
 
@@ -209,13 +218,13 @@ def workbook_bytes(
     book = Workbook()
     sheet = book.active
     sheet.title = title
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    bold = Font(bold=True)
+    for column, name in enumerate(header, start=1):
+        sheet.cell(row=1, column=column, value=name).font = bold
     for row_index, values in enumerate(rows):
-        sheet.append(list(values))
-        for column_index, cell in enumerate(sheet[row_index + 2]):
-            if isinstance(cell.value, dt.date):
+        for column_index, value in enumerate(values):
+            cell = sheet.cell(row=row_index + 2, column=column_index + 1, value=value)
+            if isinstance(value, dt.date):
                 cell.number_format = DATE_FORMAT
             if style is not None:
                 style(cell, row_index, column_index)

@@ -546,3 +546,25 @@ async def test_programme_stats_progress(
     assert mine["baselineExecution"]["baselinedCount"] == 1
     assert mine["investmentTarget"] is None
     assert [e["key"] for e in mine["projectExecution"]] == [gid("Project", slow.id)]
+
+
+async def test_overdue_page_statements_do_not_grow_with_page_size(
+    graphql: GraphQL, supervisor: Account, count_statements: Any
+) -> None:
+    for number in range(12):
+        project = await factories.project(f"N-{number:02d}")
+        await factories.milestone(project, dt.date(2020, 1, number + 1), title=f"节点{number}")
+    query = """
+    query($first: Int) {
+      overdueMilestones(first: $first, filter: {asOf: "2020-03-01"}) {
+        totalCount
+        edges { node { title daysOverdue project { code health } reviews { id } } }
+      }
+    }"""
+    counts = []
+    for first in (2, 12):
+        with count_statements() as counter:
+            body = await graphql(query, {"first": first}, account=supervisor)
+        assert len(body["data"]["overdueMilestones"]["edges"]) == first
+        counts.append(len(counter.statements))
+    assert counts[0] == counts[1]

@@ -26,7 +26,7 @@ from schema.relay import (
     page_size,
     paginate_queryset,
 )
-from schema.scalars import Date, DateTime
+from schema.scalars import Date, DateTime, Decimal
 from schema.schedule import (
     Milestone,
     MilestoneConnection,
@@ -34,8 +34,8 @@ from schema.schedule import (
     UserLoader,
     visible_milestone_or_error,
 )
-from server import audit, models, overdue, supervision
-from server.visibility import visible_projects
+from server import audit, models, overdue, progress, supervision
+from server.visibility import sees_everything, visible_projects
 
 # --- overdue board -------------------------------------------------------------------------
 
@@ -224,6 +224,110 @@ class ReviewFilter(graphene.InputObjectType):
 
     project_ids = graphene.List(graphene.NonNull(graphene.ID), description="Only these projects.")
     overdue_only = graphene.Boolean(description="Only those past their respond-by date.")
+
+
+# --- programme progress (wired into ProgrammeStats in schema/programmes.py) ---------------
+
+
+class ExecutionIndex(graphene.ObjectType):
+    """Baseline execution index: milestones finished by the status date ÷ milestones
+    baselined to finish by it; the target is 0.95 or more."""
+
+    key = graphene.String(
+        required=True, description="Programme or Project global ID, or the unit's name."
+    )
+    label = graphene.String(required=True, description="What to show for it.")
+    finished_count = graphene.Int(
+        required=True, description="Milestones finished on or before the status date."
+    )
+    baselined_count = graphene.Int(
+        required=True, description="Milestones baselined to finish on or before it."
+    )
+    index = graphene.Float(description="finishedCount ÷ baselinedCount; null when none due.")
+    meets_target = graphene.Boolean(description="Index ≥ 0.95; null when the index is null.")
+
+
+class ProgrammeProgressLoader(DataLoader):
+    """Investment and execution of each programme (key: programme id), in two statements."""
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__()
+        self.context = context
+
+    async def batch_load_fn(self, programme_ids: Iterable[int]) -> list[progress.Progress]:
+        programme_ids = list(programme_ids)
+        user = self.context.user
+        manager = None if user is None or sees_everything(user) else user.id
+        found = await progress.progress_by_programme(programme_ids, self.context.today, manager)
+        return [found[pid] for pid in programme_ids]
+
+
+def _execution(item: progress.Execution, type_name: str | None) -> ExecutionIndex:
+    return ExecutionIndex(
+        key=global_id(type_name, int(item.key)) if type_name else item.key,
+        label=item.label,
+        finished_count=item.finished,
+        baselined_count=item.baselined,
+        index=item.index,
+        meets_target=item.meets_target,
+    )
+
+
+async def _progress(root: Any, info: ResolveInfo) -> progress.Progress:
+    return await info.context.loaders.get(ProgrammeProgressLoader).load(root.programme_id)
+
+
+class ProgrammeProgressFields:
+    """The progress fields of ProgrammeStats (its root carries `programme_id`)."""
+
+    status_date = graphene.Field(
+        Date, required=True, description="The date execution is judged on: today."
+    )
+    investment_target = graphene.Field(
+        Decimal,
+        description="Annual investment targets summed over the programme's task sheets for "
+        "its year (newest revision of each), 万元; null when no sheet gives one.",
+    )
+    completed_investment = graphene.Field(
+        Decimal, description="Completed investment summed the same way, 万元."
+    )
+    baseline_execution = graphene.Field(
+        ExecutionIndex, required=True, description="The programme's baseline execution index."
+    )
+    project_execution = graphene.List(
+        graphene.NonNull(ExecutionIndex),
+        required=True,
+        description="The index of each project with milestones, worst first.",
+    )
+    unit_execution = graphene.List(
+        graphene.NonNull(ExecutionIndex),
+        required=True,
+        description="The index of each responsible unit, worst first.",
+    )
+
+    @staticmethod
+    def resolve_status_date(root: Any, info: ResolveInfo) -> Any:
+        return info.context.today
+
+    @staticmethod
+    async def resolve_investment_target(root: Any, info: ResolveInfo) -> Any:
+        return (await _progress(root, info)).investment_target
+
+    @staticmethod
+    async def resolve_completed_investment(root: Any, info: ResolveInfo) -> Any:
+        return (await _progress(root, info)).completed_investment
+
+    @staticmethod
+    async def resolve_baseline_execution(root: Any, info: ResolveInfo) -> ExecutionIndex:
+        return _execution((await _progress(root, info)).execution, "Programme")
+
+    @staticmethod
+    async def resolve_project_execution(root: Any, info: ResolveInfo) -> list[ExecutionIndex]:
+        return [_execution(e, "Project") for e in (await _progress(root, info)).by_project]
+
+    @staticmethod
+    async def resolve_unit_execution(root: Any, info: ResolveInfo) -> list[ExecutionIndex]:
+        return [_execution(e, None) for e in (await _progress(root, info)).by_unit]
 
 
 # --- queries -------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def days_overdue(planned_date: dt.date, as_of: dt.date) -> int:
     return max((as_of - planned_date).days, 0)
 
 
-def _project_conditions(flt: OverdueFilter, user: User) -> dict[str, Any]:
+def project_conditions(flt: OverdueFilter, user: User) -> dict[str, Any]:
     """The filter's conditions on the project (and its programmes), as Project lookups."""
     conditions: dict[str, Any] = {}
     if flt.programme_codes is not None:
@@ -136,7 +136,7 @@ def overdue_queryset(flt: OverdueFilter, user: User) -> QuerySet[Milestone]:
         return queryset.filter(id__in=[])
     if flt.project_ids is not None:
         queryset = queryset.filter(project_id__in=list(flt.project_ids))
-    conditions = _project_conditions(flt, user)
+    conditions = project_conditions(flt, user)
     if conditions:
         projects = Project.filter(**conditions).values("id")
         queryset = queryset.filter(project_id__in=Subquery(projects))

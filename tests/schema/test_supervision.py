@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from server.models import (
     Project,
     Role,
     SupervisionReview,
+    TaskSheet,
 )
 from server.settings import Settings
 from tests import factories
@@ -474,3 +476,95 @@ async def test_open_reviews(
         account=other,
     )
     assert body["data"]["node"] is None
+
+
+# --- programme progress --------------------------------------------------------------------
+
+STATS = """
+query($year: Int) {
+  programmes(year: $year) {
+    code
+    stats {
+      projectCount statusDate investmentTarget completedInvestment
+      baselineExecution { key finishedCount baselinedCount index meetsTarget }
+      projectExecution { key label index meetsTarget }
+      unitExecution { key index }
+    }
+  }
+}"""
+
+
+async def test_programme_stats_progress(
+    graphql: GraphQL, supervisor: Account, site_manager: Account, count_statements: Any
+) -> None:
+    today = zone_today(ZONE)
+    programme = await factories.programme("1090", today.year)
+    await factories.programme("1050", today.year)
+    fine = await factories.project("F", programmes=(programme,), responsible_unit="徐工集团")
+    slow = await factories.project("S", programmes=(programme,), responsible_unit="城投公司")
+    for offset in (30, 10):
+        due = today - dt.timedelta(days=offset)
+        await factories.milestone(fine, due, done_on=due)
+    await factories.milestone(slow, today - dt.timedelta(days=3))
+    await TaskSheet.create(
+        project=fine,
+        year=today.year,
+        revision=1,
+        annual_investment_target=decimal.Decimal("800"),
+        completed_investment=decimal.Decimal("120.5"),
+    )
+    with count_statements() as counter:
+        body = await graphql(STATS, {"year": today.year}, account=supervisor)
+    by_code = {p["code"]: p["stats"] for p in body["data"]["programmes"]}
+    stats = by_code["1090"]
+    assert stats["statusDate"] == today.isoformat()
+    assert stats["investmentTarget"] == "800.00" and stats["completedInvestment"] == "120.50"
+    assert stats["baselineExecution"] == {
+        "key": gid("Programme", programme.id),
+        "finishedCount": 2,
+        "baselinedCount": 3,
+        "index": 2 / 3,
+        "meetsTarget": False,
+    }
+    rows = [(e["key"], e["label"], e["index"], e["meetsTarget"]) for e in stats["projectExecution"]]
+    assert rows == [
+        (gid("Project", slow.id), f"S {slow.name}", 0.0, False),
+        (gid("Project", fine.id), f"F {fine.name}", 1.0, True),
+    ]
+    assert stats["unitExecution"] == [
+        {"key": "城投公司", "index": 0.0},
+        {"key": "徐工集团", "index": 1.0},
+    ]
+    assert by_code["1050"]["baselineExecution"]["index"] is None
+    assert by_code["1050"]["investmentTarget"] is None
+    progress_sql = [s for s in counter.statements if "task_sheet" in s or "baseline_date" in s]
+    assert len(progress_sql) == 2
+
+    await slow.site_managers.add(site_manager.user)
+    body = await graphql(STATS, {"year": today.year}, account=site_manager)
+    mine = {p["code"]: p["stats"] for p in body["data"]["programmes"]}["1090"]
+    assert mine["baselineExecution"]["baselinedCount"] == 1
+    assert mine["investmentTarget"] is None
+    assert [e["key"] for e in mine["projectExecution"]] == [gid("Project", slow.id)]
+
+
+async def test_overdue_page_statements_do_not_grow_with_page_size(
+    graphql: GraphQL, supervisor: Account, count_statements: Any
+) -> None:
+    for number in range(12):
+        project = await factories.project(f"N-{number:02d}")
+        await factories.milestone(project, dt.date(2020, 1, number + 1), title=f"节点{number}")
+    query = """
+    query($first: Int) {
+      overdueMilestones(first: $first, filter: {asOf: "2020-03-01"}) {
+        totalCount
+        edges { node { title daysOverdue project { code health } reviews { id } } }
+      }
+    }"""
+    counts = []
+    for first in (2, 12):
+        with count_statements() as counter:
+            body = await graphql(query, {"first": first}, account=supervisor)
+        assert len(body["data"]["overdueMilestones"]["edges"]) == first
+        counts.append(len(counter.statements))
+    assert counts[0] == counts[1]

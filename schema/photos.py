@@ -85,6 +85,10 @@ class Photo(graphene.ObjectType):
 
     project = graphene.Field(Project, required=True, description="The project it shows.")
     milestone = graphene.Field(Milestone, description="The milestone it is proof of.")
+    # Shortage tickets (issue 5): the ticket type lives in schema/tickets.py.
+    ticket = graphene.Field(
+        "schema.tickets.ShortageTicket", description="The shortage ticket it shows, if visible."
+    )
     uploaded_by = graphene.Field(User, required=True, description="Who uploaded it.")
     caption = graphene.String(description="What the uploader wrote about it.")
     taken_at = graphene.Field(DateTime, description="When it was taken, from EXIF when present.")
@@ -126,6 +130,14 @@ class Photo(graphene.ObjectType):
         if root.milestone_id is None:
             return None
         return await info.context.loaders.get(MilestoneLoader).load(root.milestone_id)
+
+    @staticmethod
+    async def resolve_ticket(root: models.Photo, info: ResolveInfo) -> Any:
+        if root.ticket_id is None:
+            return None
+        from schema.tickets import ShortageTicket  # schema.tickets imports this module
+
+        return await ShortageTicket.get_node(info, root.ticket_id)
 
     @staticmethod
     async def resolve_uploaded_by(root: models.Photo, info: ResolveInfo) -> models.User:

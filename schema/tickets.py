@@ -13,7 +13,7 @@ from graphene import ResolveInfo
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ApiError, Problem, UserInputError, errors_field
-from schema.loaders import ByIdLoader
+from schema.loaders import ByIdLoader, may_see_project
 from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN, READERS, requires, viewer
 from schema.photos import PhotoConnection, ticket_photos
@@ -110,6 +110,16 @@ class OpenTicketCountLoader(DataLoader):
         return [counts.get(p, 0) for p in project_ids]
 
 
+async def may_see_ticket(context: RequestContext, ticket: models.ShortageTicket) -> bool:
+    """tickets.can_see_ticket with the request's batched project visibility."""
+    user = context.user
+    if user is None:
+        return False
+    if user.role == Role.COORDINATOR:
+        return ticket.assignee_id == user.id
+    return await may_see_project(context, ticket.project_id)
+
+
 def viewer_of(context: RequestContext) -> models.User:
     """The signed-in user of a loader's request (loaders run only for signed-in readers)."""
     if context.user is None:
@@ -184,7 +194,7 @@ class ShortageTicket(graphene.ObjectType):
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> models.ShortageTicket | None:
         ticket = await info.context.loaders.get(TicketLoader).load(pk)
-        if ticket is None or not await tickets.can_see_ticket(info.context.user, ticket):
+        if ticket is None or not await may_see_ticket(info.context, ticket):
             return None
         return ticket
 

@@ -40,7 +40,11 @@ class PhotoFileEndpoint:
         is_original = variant == Variant.ORIGINAL
         etag = f'"{photo.sha256}"' if is_original else f'"{photo.sha256}-{variant.value.lower()}"'
         max_age = max(0, expires - int(time.time()))
-        headers = {"ETag": etag, "Cache-Control": f"private, max-age={max_age}, immutable"}
+        headers = {
+            "ETag": etag,
+            "Cache-Control": f"private, max-age={max_age}, immutable",
+            "X-Content-Type-Options": "nosniff",
+        }
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=headers)
         media_type = photo.content_type if is_original else "image/jpeg"

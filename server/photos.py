@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio.to_thread
+from tortoise.transactions import in_transaction
 
 from media import MediaStore, ProcessedImage, Variant, process_image
 from server.audit import record
@@ -86,35 +87,46 @@ async def save_photo(
 ) -> Photo:
     """Store the files, then the row, audit entry and idempotency record; call in a transaction.
 
-    Should anything after the files fail, the files this call created are removed again, so
-    no file is left without its row.
+    The writes run in a savepoint. Should they fail, the files this call created are removed
+    again, so no file is left without its row, unless another row refers to the same bytes
+    (an upload of them committed meanwhile, which owns the files now).
     """
     store = MediaStore(settings.media_root)
     created = await anyio.to_thread.run_sync(store.store, processed, original)
     try:
-        metadata = processed.metadata
-        photo = await Photo.create(
-            project=project,
-            milestone=milestone,
-            ticket=ticket,
-            uploaded_by=user,
-            caption=caption,
-            taken_at=metadata.taken_at,
-            latitude=metadata.latitude,
-            longitude=metadata.longitude,
-            on_site=is_on_site(project, metadata.latitude, metadata.longitude),
-            width=processed.width,
-            height=processed.height,
-            content_type=processed.content_type,
-            byte_size=processed.byte_size,
-            sha256=processed.sha256,
-        )
-        await record(user, UPLOAD_OPERATION, photo)
-        await remember_result(user, UPLOAD_OPERATION, idempotency_key, photo.id)
+        async with in_transaction():
+            metadata = processed.metadata
+            photo = await Photo.create(
+                project=project,
+                milestone=milestone,
+                ticket=ticket,
+                uploaded_by=user,
+                caption=caption,
+                taken_at=metadata.taken_at,
+                latitude=metadata.latitude,
+                longitude=metadata.longitude,
+                on_site=is_on_site(project, metadata.latitude, metadata.longitude),
+                width=processed.width,
+                height=processed.height,
+                content_type=processed.content_type,
+                byte_size=processed.byte_size,
+                sha256=processed.sha256,
+            )
+            await record(user, UPLOAD_OPERATION, photo)
+            await remember_result(user, UPLOAD_OPERATION, idempotency_key, photo.id)
     except BaseException:
-        await anyio.to_thread.run_sync(store.remove, created)
+        if not await _owned_elsewhere(processed.sha256):
+            await anyio.to_thread.run_sync(store.remove, created)
         raise
     return photo
+
+
+async def _owned_elsewhere(sha256: str) -> bool:
+    """True when a visible row refers to these bytes (checked after a failed savepoint)."""
+    try:
+        return await Photo.exists(sha256=sha256)
+    except Exception:
+        return False
 
 
 def file_signature(secret_key: str, photo_id: int, variant: Variant, expires: int) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
@@ -37,7 +38,6 @@ from server.visibility import can_see_project
 
 CREATE_OPERATION = "createShortageTicket"
 NUMBER_PREFIX = {ShortageKind.LABOUR: "LAB", ShortageKind.MATERIAL: "MAT"}
-CLOSED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.REJECTED})
 MAX_QUANTITY = decimal.Decimal("99999999999.999")
 QUANTITY_PLACES = 3
 QUANTUM = decimal.Decimal("0.001")
@@ -155,9 +155,7 @@ async def can_see_ticket(user: User | None, ticket: ShortageTicket) -> bool:
 def is_overdue(ticket: ShortageTicket, today: dt.date) -> bool:
     """Not resolved, closed or rejected, and needed before today."""
     return (
-        ticket.status not in CLOSED_STATUSES
-        and ticket.needed_by is not None
-        and ticket.needed_by < today
+        ticket.status in OPEN_STATUSES and ticket.needed_by is not None and ticket.needed_by < today
     )
 
 
@@ -235,7 +233,9 @@ _TEXT_LIMITS = {
     "material": 128,
     "specification": 256,
     "unit": 16,
+    "description": 5000,
 }
+MAX_NOTE_LENGTH = 5000
 _KIND_FIELDS = {
     ShortageKind.LABOUR: (("trade", "headcount"), ("trade", "headcount")),
     ShortageKind.MATERIAL: (
@@ -259,7 +259,6 @@ def _check_fields(draft: TicketDraft, problems: list[Problem]) -> None:
         setattr(draft, name, value)
         if value is not None and len(value) > limit:
             problems.append(Problem("INVALID", f"At most {limit} characters.", _input(name)))
-    draft.description = _clean_text(draft.description)
     if draft.title is None:
         problems.append(Problem("INVALID", "A title is required.", _input("title")))
     allowed, required = _KIND_FIELDS[draft.kind]
@@ -398,7 +397,19 @@ async def create_ticket(
     )
     if linked:
         await Photo.filter(id__in=[photo.id for photo in linked]).update(ticket_id=ticket.id)
-    await idempotency.remember_result(actor, CREATE_OPERATION, idempotency_key, ticket.id)
+    try:
+        await idempotency.remember_result(actor, CREATE_OPERATION, idempotency_key, ticket.id)
+    except IntegrityError:
+        # A simultaneous first call with the same key committed first; a retry returns it.
+        raise TicketRefused(
+            [
+                Problem(
+                    "CONFLICT",
+                    "The same request is being filed already: retry to get its ticket.",
+                    _input("idempotencyKey"),
+                )
+            ]
+        ) from None
     after = audit.snapshot(ticket) or {}
     after["photo_ids"] = [photo.id for photo in linked]
     await audit.record(actor, CREATE_OPERATION, ticket, after=after)
@@ -444,12 +455,15 @@ def target_of(action: TicketAction, ticket: ShortageTicket) -> TicketStatus:
     return TicketStatus.IN_PROGRESS if ticket.assignee_id is not None else TicketStatus.ACCEPTED
 
 
-def _invalid_transition(action: TicketAction, status: TicketStatus) -> TicketRefused:
+def _invalid_transition(
+    action: TicketAction, status: TicketStatus, *, just_now: bool = False
+) -> TicketRefused:
+    when = "someone else just made it" if just_now else "it is"
     return TicketRefused(
         [
             Problem(
                 "INVALID_TRANSITION",
-                f"{action.value} is not possible on a ticket that is {status.value}.",
+                f"{action.value} is not possible: {when} {status.value}.",
                 _input("action"),
             )
         ]
@@ -477,8 +491,13 @@ async def _check_request(request: TransitionRequest, rule: Rule) -> list[Problem
                 )
     elif request.assignee_id is not None:
         problems.append(Problem("INVALID", "Only ASSIGN takes an assignee.", _input("assigneeId")))
-    if rule.needs_note and _clean_text(request.note) is None:
+    note = _clean_text(request.note)
+    if rule.needs_note and note is None:
         problems.append(Problem("INVALID", f"{action.value} needs a note.", _input("note")))
+    elif note is not None and len(note) > MAX_NOTE_LENGTH:
+        problems.append(
+            Problem("INVALID", f"At most {MAX_NOTE_LENGTH} characters.", _input("note"))
+        )
     if action == TicketAction.CONFIRM:
         if request.satisfaction is None:
             problems.append(
@@ -535,7 +554,7 @@ async def transition_ticket(actor: User, request: TransitionRequest) -> Shortage
     if updated != 1:
         current = await ShortageTicket.get(id=ticket.id)
         if current.status not in rule.sources:
-            raise _invalid_transition(request.action, current.status)
+            raise _invalid_transition(request.action, current.status, just_now=True)
         raise TicketRefused(
             [
                 Problem(

@@ -83,6 +83,7 @@ async def test_site_manager_uploads_a_phone_photo(
     assert large.headers["content-type"] == "image/jpeg"
     assert large.headers["etag"] == f'"{photo["sha256"]}-large"'
     assert "max-age" in large.headers["cache-control"]
+    assert large.headers["x-content-type-options"] == "nosniff"
     image = Image.open(io.BytesIO(large.content))
     assert image.size == (800, 1600)
     assert len(image.getexif()) == 0

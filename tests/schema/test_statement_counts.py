@@ -22,6 +22,8 @@ query($n: Int!) {
       health
       nextMilestone { title }
       milestones(first: 10) { edges { node { forecastDate dependsOn { id } } } }
+      openTicketCount
+      tickets(first: 5) { totalCount edges { node { number reporter { username } } } }
     } }
   }
 }"""

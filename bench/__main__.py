@@ -250,9 +250,8 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             )
             sql, raw["statements"] = await statement_counts(counter, me, None, ())
             raw["full_scans"], raw["plans"] = await full_scans(counter)
-            rows.append(
-                _row("me { id }: throughput", ratio, ">= 0.7", ratio and ratio >= 0.7, sql, raw)
-            )
+            met, note = throughput_verdict(ratio, raw, 0.7)
+            rows.append(_row("me { id }: throughput", ratio, ">= 0.7", met, sql, raw, note))
 
             home = graphql(queries.HOME, site, first=20)
             base = Side(http, main, bare("/bench/home?first=20", site))
@@ -260,15 +259,16 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             sql, raw["statements"] = await statement_counts(counter, home, "first", (5, 20))
             raw["full_scans"], raw["plans"] = await full_scans(counter)
             base_sql = await statements(counter, bare("/bench/home?first=20", site))
+            met, note = throughput_verdict(ratio, raw, 0.5)
             rows.append(
                 _row(
                     "home screen (20 projects): throughput",
                     ratio,
                     ">= 0.5",
-                    ratio and ratio >= 0.5,
+                    met,
                     sql,
                     raw,
-                    f"baseline {base_sql} statements",
+                    f"baseline {base_sql} statements; {note}".rstrip("; "),
                 )
             )
 
@@ -325,6 +325,27 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
     meta["photos"] = run_photos(photo_env)
     meta["seconds"] = round(time.perf_counter() - started, 1)
     return rows, meta
+
+
+def throughput_verdict(ratio: float | None, raw: dict[str, Any], goal: float) -> tuple[bool, str]:
+    """Whether a throughput ratio meets `goal`, judged conservatively when the client limits.
+
+    On a small machine the load generator can need more CPU than the server: then both sides
+    are client-bound and their throughput ratio drifts towards 1. When the GraphQL side kept
+    the server under 80 % busy, the goal must also hold for 1 / (server CPU ratio), the
+    throughput ratio a saturated server would show.
+    """
+    if ratio is None:
+        return False, ""
+    busy = statistics.median(
+        r["graphql"]["server_cpu_ms"] * r["graphql"]["throughput_rps"] / 1000 for r in raw["rounds"]
+    )
+    raw["server_busy"] = round(busy, 3)
+    if busy >= 0.8 or not raw.get("cpu_ratio"):
+        return ratio >= goal, ""
+    capacity = 1 / raw["cpu_ratio"]
+    note = f"client-bound (server {busy:.0%} busy): by server CPU {capacity:.2f}"
+    return min(ratio, capacity) >= goal, note
 
 
 def _row(

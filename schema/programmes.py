@@ -25,6 +25,7 @@ from schema.projects import (
     project_page,
 )
 from schema.relay import CountableConnection, Node
+from schema.supervision import ProgrammeProgressFields
 from server import audit, health, models
 from server.health import Cutoffs
 from server.stats import programme_counts
@@ -52,9 +53,10 @@ class Stats:
     overdue_milestone_count: int
     open_ticket_count: int
     health_counts: list[dict[str, Any]]
+    programme_id: int  # for the progress fields of schema/supervision.py
 
 
-class ProgrammeStats(graphene.ObjectType):
+class ProgrammeStats(ProgrammeProgressFields, graphene.ObjectType):
     """Figures of a programme, over the projects the viewer may see."""
 
     project_count = graphene.Int(required=True, description="Projects in the programme.")
@@ -89,6 +91,7 @@ class ProgrammeStatsLoader(DataLoader):
             overdue, tickets = counts[pid]
             result.append(
                 Stats(
+                    programme_id=pid,
                     project_count=sum(by_colour.values()),
                     overdue_milestone_count=overdue,
                     open_ticket_count=tickets,

@@ -184,6 +184,12 @@ class Milestone(graphene.ObjectType):
         description="Every move of the planned date, oldest first.",
     )
     completion_note = graphene.String(description="What the site said when recording it done.")
+    # Supervision (schema/supervision.py owns the type and its loader).
+    reviews = graphene.List(
+        graphene.NonNull("schema.supervision.SupervisionReview"),
+        required=True,
+        description="Supervision instructions (督办) on this milestone, oldest first.",
+    )
 
     # Photos (issue 4): the field and its resolver live with the photo types.
     photos = graphene.Field(
@@ -267,6 +273,12 @@ class Milestone(graphene.ObjectType):
         root: models.Milestone, info: ResolveInfo
     ) -> list[models.Rebaseline]:
         return await info.context.loaders.get(RebaselinesLoader).load(root.id)
+
+    @staticmethod
+    async def resolve_reviews(root: models.Milestone, info: ResolveInfo) -> list[Any]:
+        from schema.supervision import reviews_of  # supervision imports this module
+
+        return await reviews_of(info, root)
 
 
 class MilestoneConnection(CountableConnection):

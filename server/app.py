@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from schema import build_schema
 from schema.scalars import set_display_zone
 from server.db import apply_migrations, close_db, init_db
+from server.exports import ROUTES as EXPORT_ROUTES
 from server.graphiql import ASSETS_DIR, ASSETS_URL
 from server.graphql_http import GraphQLEndpoint
 from server.photo_files import PhotoFileEndpoint
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> St
 
     routes = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+        *EXPORT_ROUTES,
         Route("/photos/{photo_id:int}/{variant:str}", PhotoFileEndpoint(settings).handle),
         Mount(ASSETS_URL, app=StaticFiles(directory=ASSETS_DIR, check_dir=False)),
     ]

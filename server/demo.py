@@ -5,6 +5,7 @@ from __future__ import annotations
 from server.accounts import create_user
 from server.demo_photos import seed_photos
 from server.demo_plans import seed_plans
+from server.demo_supervision import seed_supervision
 from server.demo_tickets import seed_tickets
 from server.models import Role, User
 from server.settings import Settings
@@ -37,4 +38,5 @@ async def seed_demo(settings: Settings) -> list[str]:
     created.extend(await seed_plans(settings))
     created.extend(await seed_tickets(settings))
     created.extend(await seed_photos(settings))
+    created.extend(await seed_supervision(settings))
     return created

@@ -251,6 +251,23 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='SupervisionReview',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('milestone', fields.ForeignKeyField('models.Milestone', source_field='milestone_id', db_constraint=True, to_field='id', related_name='reviews', on_delete=OnDelete.CASCADE)),
+                ('project', fields.ForeignKeyField('models.Project', source_field='project_id', db_constraint=True, to_field='id', related_name='reviews', on_delete=OnDelete.CASCADE)),
+                ('reviewer', fields.ForeignKeyField('models.User', source_field='reviewer_id', db_constraint=True, to_field='id', related_name='reviews_given', on_delete=OnDelete.RESTRICT)),
+                ('instruction', fields.TextField(unique=False)),
+                ('respond_by', fields.DateField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('response', fields.TextField(null=True, unique=False)),
+                ('responded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('responded_by', fields.ForeignKeyField('models.User', source_field='responded_by_id', null=True, db_constraint=True, to_field='id', related_name='reviews_answered', on_delete=OnDelete.SET_NULL)),
+            ],
+            options={'table': 'supervision_review', 'app': 'models', 'indexes': [Index(fields=['responded_at', 'respond_by']), Index(fields=['project_id', 'responded_at'])], 'pk_attr': 'id', 'table_description': 'An instruction from a supervisor on a milestone, answered once by the project side.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='TaskSheet',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -16,6 +16,7 @@ from server.models.plans import (
     TaskItem,
     TaskSheet,
 )
+from server.models.supervision import SupervisionReview
 from server.models.tickets import (
     OPEN_STATUSES,
     Severity,
@@ -46,6 +47,7 @@ __all__ = [
     "Severity",
     "ShortageKind",
     "ShortageTicket",
+    "SupervisionReview",
     "TaskItem",
     "TaskSheet",
     "TicketCounter",

@@ -224,6 +224,8 @@ def workbook_bytes(
     for row_index, values in enumerate(rows):
         for column_index, value in enumerate(values):
             cell = sheet.cell(row=row_index + 2, column=column_index + 1, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # typed text stays text, never a formula
             if isinstance(value, dt.date):
                 cell.number_format = DATE_FORMAT
             if style is not None:
@@ -238,9 +240,15 @@ def workbook_bytes(
     return buffer.getvalue()
 
 
+# A text cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value.isoformat() if isinstance(value, dt.date) else value
 
 

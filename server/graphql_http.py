@@ -22,20 +22,11 @@ from schema.context import RequestContext
 from server.accounts import authenticate
 from server.documents import DocumentCache
 from server.graphiql import graphiql_page
-from server.multipart import MultipartError, UploadedFile, discard_files, read_multipart
+from server.http_errors import BadRequest
+from server.multipart import UploadedFile, discard_files, read_multipart
 from server.settings import Settings
 
 logger = logging.getLogger("wallchart.graphql")
-
-
-class BadRequest(Exception):
-    """The HTTP request cannot be run as a GraphQL operation; answered with `status`."""
-
-    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST") -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
 
 
 @dataclass
@@ -84,10 +75,7 @@ async def read_params(request: Request, settings: Settings) -> GraphQLParams:
             raise BadRequest("The request body is not valid JSON.") from None
         return params_from_mapping(data)
     if content_type == "multipart/form-data":
-        try:
-            operations, files = await read_multipart(request, settings)
-        except MultipartError as exc:
-            raise BadRequest(exc.message, exc.status, exc.code) from None
+        operations, files = await read_multipart(request, settings)
         try:
             params = params_from_mapping(operations)
         except BadRequest:

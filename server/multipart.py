@@ -22,6 +22,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from server.http_errors import BadRequest
 from server.settings import Settings
 
 CSRF_HEADERS = ("x-requested-with", "apollo-require-preflight")
@@ -29,14 +30,8 @@ MAX_PART_HEADER_BYTES = 16 * 1024
 _FIELDS = ("operations", "map")
 
 
-class MultipartError(Exception):
-    """The multipart body breaks the spec or a limit; answered with `status` and `code`."""
-
-    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST") -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
+class MultipartError(BadRequest):
+    """The multipart body breaks the spec or a limit."""
 
 
 @dataclass

@@ -186,3 +186,19 @@ async def test_bad_parameters_answer_400_without_a_file(
         headers=supervisor.headers,
     )
     assert response.status_code == 400 and "once" in response.json()["error"]["message"]
+
+
+async def test_text_that_looks_like_a_formula_stays_text(
+    client: httpx.AsyncClient, office: Account
+) -> None:
+    trap = '=HYPERLINK("http://evil.example","点击")'
+    project = await factories.project("F-01", name=trap)
+    await factories.milestone(project, AS_OF - dt.timedelta(days=5), title="-2+3")
+    params = {"asOf": "2020-03-01"}
+    sheet = _sheet(await _get(client, "/exports/overdue.xlsx", office, **params))
+    name_cell = sheet.cell(row=2, column=2)
+    assert (name_cell.value, name_cell.data_type) == (trap, "s")
+    csv_response = await _get(client, "/exports/overdue.csv", office, **params)
+    row = csv_response.content.decode("utf-8-sig").splitlines()[1]
+    assert row.startswith("F-01,\"'=HYPERLINK(")
+    assert ",'-2+3," in row

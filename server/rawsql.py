@@ -17,12 +17,13 @@ def bind(sql: str, params: Mapping[str, Any], dialect: str) -> tuple[str, list[A
     """Turn `:name` placeholders into the dialect's positional ones, with their values.
 
     A list or tuple value expands to one placeholder per element (for `IN (:ids)`); it must
-    not be empty. Dates go to SQLite as ISO strings, the way Tortoise stores them.
+    not be empty. Calendar dates go to SQLite as ISO strings, the way Tortoise stores them;
+    datetimes are left to the driver, which writes them as Tortoise does ("YYYY-MM-DD HH:MM").
     """
     values: list[Any] = []
 
     def one(value: Any) -> str:
-        if dialect == "sqlite" and isinstance(value, dt.date):
+        if dialect == "sqlite" and type(value) is dt.date:
             value = value.isoformat()
         values.append(value)
         return "?" if dialect == "sqlite" else f"${len(values)}"

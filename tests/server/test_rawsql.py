@@ -32,3 +32,15 @@ async def test_fetch_runs_on_the_test_database() -> None:
     project = await factories.project("RAW-1")
     rows = await fetch("SELECT code FROM project WHERE id IN (:ids)", {"ids": [project.id]})
     assert [row["code"] for row in rows] == ["RAW-1"]
+
+
+async def test_datetimes_compare_with_stored_ones_on_the_same_day() -> None:
+    from server.clock import utc_now
+    from server.models import AuthToken, Role, User
+
+    user = await User.create(username="u", display_name="u", role=Role.OFFICE, password_hash="x")
+    now = utc_now()
+    await AuthToken.create(user=user, token_hash="h", expires_at=now + dt.timedelta(minutes=5))
+    sql = "SELECT count(*) AS n FROM auth_token WHERE expires_at > :at"
+    assert (await fetch(sql, {"at": now}))[0]["n"] == 1
+    assert (await fetch(sql, {"at": now + dt.timedelta(minutes=10)}))[0]["n"] == 0

@@ -19,7 +19,7 @@ from tortoise.queryset import QuerySet
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ProblemList, UserInputError, errors_field
-from schema.loaders import ByIdLoader, VisibleProjectIdsLoader, may_see_project
+from schema.loaders import ByIdLoader, ManagedProjectIdsLoader, may_see_project
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires, viewer
 from schema.relay import CountableConnection, Node, decode_id, paginate_list, paginate_queryset
@@ -559,33 +559,14 @@ async def user_projects(
     info: ResolveInfo, user: models.User, first: int | None, after: str | None
 ) -> CountableConnection:
     """The projects `user` works on, as far as the viewer may see them (batched)."""
-    ids = await info.context.loaders.get(UserProjectIdsLoader).load(user.id)
+    managed = info.context.loaders.get(ManagedProjectIdsLoader)
+    ids = list(await managed.load(user.id))
     me = viewer(info)
-    if not sees_everything(me):
-        visible = await info.context.loaders.get(VisibleProjectIdsLoader).load(me.id)
+    if not sees_everything(me) and me.id != user.id:
+        visible = await managed.load(me.id)
         ids = [pid for pid in ids if pid in visible]
     projects = await info.context.loaders.get(ProjectLoader).load_many(ids)
     return paginate_list(ProjectConnection, projects, first, after)
-
-
-class UserProjectIdsLoader(DataLoader):
-    """The ids of the projects each user is a site manager of (key: user id), by code."""
-
-    def __init__(self, context: RequestContext) -> None:
-        super().__init__()
-        self.context = context
-
-    async def batch_load_fn(self, user_ids: Iterable[int]) -> list[list[int]]:
-        user_ids = list(user_ids)
-        rows = (
-            await models.Project.filter(site_managers__id__in=user_ids)
-            .order_by("code")
-            .values_list("id", "site_managers__id")
-        )
-        found: dict[int, list[int]] = defaultdict(list)
-        for project_id, user_id in rows:
-            found[user_id].append(project_id)
-        return [found[uid] for uid in user_ids]
 
 
 class Queries:

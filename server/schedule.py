@@ -141,14 +141,27 @@ class ProjectSchedule:
         return max(dates) if dates else None
 
 
+# Milestone ids sent in one IN list: well under the bound-parameter limits of SQLite (32 766)
+# and asyncpg (32 767), so a board over every project still works.
+LINK_BATCH = 5000
+
+
 async def load_schedules(project_ids: Sequence[int], today: dt.date) -> list[ProjectSchedule]:
-    """The schedules of these projects, in their order, in two statements."""
+    """The schedules of these projects, in their order: two statements per LINK_BATCH milestones.
+
+    The links are fetched by the ids of the milestones just loaded (one statement per
+    LINK_BATCH of them), so the database walks the successor index instead of joining
+    milestone_dependency to milestone, which SQLite answered by scanning the whole table.
+    """
     milestones = await Milestone.filter(project_id__in=list(project_ids)).order_by(
         "planned_date", "id"
     )
-    rows = await MilestoneDependency.filter(
-        successor__project_id__in=list(project_ids)
-    ).values_list("predecessor_id", "successor_id", "lag_days")
+    milestone_ids = [m.id for m in milestones]
+    rows: list[tuple[int, int, int]] = []
+    for start in range(0, len(milestone_ids), LINK_BATCH):
+        rows += await MilestoneDependency.filter(
+            successor_id__in=milestone_ids[start : start + LINK_BATCH]
+        ).values_list("predecessor_id", "successor_id", "lag_days")
     by_project: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in milestones:
         by_project[milestone.project_id].append(milestone)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from server.models import Milestone, MilestoneDependency, MilestoneStatus
 
@@ -141,27 +141,20 @@ class ProjectSchedule:
         return max(dates) if dates else None
 
 
-# Milestone ids sent in one IN list: well under the bound-parameter limits of SQLite (32 766)
-# and asyncpg (32 767), so a board over every project still works.
-LINK_BATCH = 5000
-
-
 async def load_schedules(project_ids: Sequence[int], today: dt.date) -> list[ProjectSchedule]:
-    """The schedules of these projects, in their order: two statements per LINK_BATCH milestones.
+    """The schedules of these projects, in their order, in two statements.
 
-    The links are fetched by the ids of the milestones just loaded (one statement per
-    LINK_BATCH of them), so the database walks the successor index instead of joining
-    milestone_dependency to milestone, which SQLite answered by scanning the whole table.
+    The links are selected by `successor_id IN (the projects' milestone ids)`, so the database
+    walks the successor index; joining milestone_dependency to milestone made SQLite scan the
+    whole link table, and a list of ids as parameters was slower on PostgreSQL.
     """
     milestones = await Milestone.filter(project_id__in=list(project_ids)).order_by(
         "planned_date", "id"
     )
-    milestone_ids = [m.id for m in milestones]
-    rows: list[tuple[int, int, int]] = []
-    for start in range(0, len(milestone_ids), LINK_BATCH):
-        rows += await MilestoneDependency.filter(
-            successor_id__in=milestone_ids[start : start + LINK_BATCH]
-        ).values_list("predecessor_id", "successor_id", "lag_days")
+    own_milestones = Milestone.filter(project_id__in=list(project_ids)).values("id")
+    rows = await MilestoneDependency.filter(successor_id__in=Subquery(own_milestones)).values_list(
+        "predecessor_id", "successor_id", "lag_days"
+    )
     by_project: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in milestones:
         by_project[milestone.project_id].append(milestone)

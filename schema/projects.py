@@ -22,7 +22,16 @@ from schema.errors import ProblemList, UserInputError, errors_field
 from schema.loaders import ByIdLoader, ManagedProjectIdsLoader, may_see_project
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires, viewer
-from schema.relay import CountableConnection, Node, decode_id, paginate_list, paginate_queryset
+from schema.relay import (
+    CountableConnection,
+    Node,
+    build_connection,
+    cursor_offset,
+    decode_id,
+    page_size,
+    paginate_list,
+    paginate_queryset,
+)
 from schema.scalars import Date, DateTime, Decimal
 from server import audit, health, models
 from server.health import Cutoffs
@@ -558,15 +567,19 @@ async def project_page(
 async def user_projects(
     info: ResolveInfo, user: models.User, first: int | None, after: str | None
 ) -> CountableConnection:
-    """The projects `user` works on, as far as the viewer may see them (batched)."""
+    """The projects `user` works on, as far as the viewer may see them (only the page is loaded)."""
     managed = info.context.loaders.get(ManagedProjectIdsLoader)
     ids = list(await managed.load(user.id))
     me = viewer(info)
     if not sees_everything(me) and me.id != user.id:
         visible = await managed.load(me.id)
         ids = [pid for pid in ids if pid in visible]
-    projects = await info.context.loaders.get(ProjectLoader).load_many(ids)
-    return paginate_list(ProjectConnection, projects, first, after)
+    limit = page_size(first)
+    start = cursor_offset(after)
+    page = await info.context.loaders.get(ProjectLoader).load_many(ids[start : start + limit])
+    return build_connection(
+        ProjectConnection, page, start=start, has_next=start + limit < len(ids), count=len(ids)
+    )
 
 
 class Queries:

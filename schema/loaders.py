@@ -32,8 +32,8 @@ class ByIdLoader(DataLoader):
 class ManagedProjectIdsLoader(DataLoader):
     """The ids of the projects each user is a site manager of (key: user id), by project code.
 
-    One statement a request serves both visibility checks and `User.projects`: the value is a
-    dict whose keys are the ids in code order, so membership tests are O(1).
+    Its one statement per request serves both visibility checks and `User.projects`: each
+    value is a dict whose keys are the ids in code order, so membership tests are O(1).
     """
 
     def __init__(self, context: RequestContext) -> None:

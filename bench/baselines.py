@@ -17,7 +17,6 @@ from graphql_relay import to_global_id
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from tortoise import connections
 
 from server.accounts import _LIVE_TOKEN_USER_SQL, token_digest
 from server.clock import utc_now, zone_today
@@ -39,10 +38,9 @@ async def _user_id(request: Request) -> int | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    connection = connections.get("default")
-    marks = ("?",) * 3 if connection.capabilities.dialect == "sqlite" else ("$1", "$2", "$3")
-    rows = await connection.execute_query_dict(
-        _LIVE_TOKEN_USER_SQL.format(*marks), [token_digest(token.strip()), utc_now(), True]
+    rows = await fetch(
+        _LIVE_TOKEN_USER_SQL,
+        {"digest": token_digest(token.strip()), "now": utc_now(), "active": True},
     )
     return rows[0]["id"] if rows else None
 

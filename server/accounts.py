@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from tortoise import connections
 
 from server.clock import utc_now
 from server.models import AuthToken, LoginFailure, Role, User
+from server.rawsql import fetch
 from server.settings import Settings
 
 _hasher = PasswordHasher()
@@ -101,18 +101,17 @@ async def login(
 # Hand-written: building this query with the ORM cost more than running it (issue 7).
 _LIVE_TOKEN_USER_SQL = (
     'SELECT u.* FROM auth_token t JOIN "user" u ON u.id = t.user_id'
-    " WHERE t.token_hash = {} AND t.revoked_at IS NULL AND t.expires_at > {}"
-    " AND u.is_active = {} LIMIT 1"
+    " WHERE t.token_hash = :digest AND t.revoked_at IS NULL AND t.expires_at > :now"
+    " AND u.is_active = :active LIMIT 1"
 )
 
 
 async def authenticate(token: str) -> User | None:
     """The active user a live token belongs to, or None (one SQL statement)."""
-    connection = connections.get("default")
-    marks = ("?",) * 3 if connection.capabilities.dialect == "sqlite" else ("$1", "$2", "$3")
-    rows = await connection.execute_query_dict(
-        _LIVE_TOKEN_USER_SQL.format(*marks), [token_digest(token), utc_now(), True]
+    rows = await fetch(
+        _LIVE_TOKEN_USER_SQL, {"digest": token_digest(token), "now": utc_now(), "active": True}
     )
+    # The row is the user's own columns, so it is built the way the ORM builds fetched rows.
     return User._init_from_db(**rows[0]) if rows else None
 
 

@@ -18,10 +18,8 @@ from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires
 from schema.projects import (
     Health,
-    ProjectConnection,
-    ProjectFilter,
-    ProjectOrder,
     conflict_as_error,
+    project_list_field,
     project_page,
 )
 from schema.relay import CountableConnection, Node
@@ -113,15 +111,7 @@ class Programme(graphene.ObjectType):
     code = graphene.String(required=True, description='"1090", "1050", "1080", "765".')
     name = graphene.String(required=True, description='e.g. "重大产业项目".')
     year = graphene.Int(required=True, description="The programme's year.")
-    projects = graphene.Field(
-        ProjectConnection,
-        required=True,
-        first=graphene.Int(description="Page size: 20 by default, at most 100."),
-        after=graphene.String(description="Cursor of the item before the page."),
-        filter=graphene.Argument(ProjectFilter, description="Which projects to list."),
-        order_by=graphene.Argument(ProjectOrder, description="Order of the list; CODE if omitted."),
-        description="The programme's projects the viewer may see.",
-    )
+    projects = project_list_field("The programme's projects the viewer may see.")
     stats = graphene.Field(ProgrammeStats, required=True, description="The programme's figures.")
 
     @classmethod

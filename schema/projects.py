@@ -582,18 +582,23 @@ async def user_projects(
     )
 
 
-class Queries:
-    """Project queries."""
-
-    projects = graphene.Field(
+def project_list_field(description: str) -> graphene.Field:
+    """A paged, filterable, orderable list of projects (served by `project_page`)."""
+    return graphene.Field(
         ProjectConnection,
         required=True,
         first=graphene.Int(description="Page size: 20 by default, at most 100."),
         after=graphene.String(description="Cursor of the item before the page."),
         filter=graphene.Argument(ProjectFilter, description="Which projects to list."),
         order_by=graphene.Argument(ProjectOrder, description="Order of the list; CODE if omitted."),
-        description="The projects the viewer may see.",
+        description=description,
     )
+
+
+class Queries:
+    """Project queries."""
+
+    projects = project_list_field("The projects the viewer may see.")
 
     @staticmethod
     @requires(READERS)

@@ -479,11 +479,10 @@ async def test_twenty_simultaneous_steps_one_wins(
     losers = [p["errors"][0] for p in payloads if p["errors"]]
     assert len(losers) == 19
     assert {e["code"] for e in losers} <= {"CONFLICT", "INVALID_TRANSITION"}
-    # Losers that passed every check on the state they read and lost at the conditional UPDATE.
+    # How many losers raced the winner to the conditional UPDATE depends on timing; the forced
+    # interleaving is tested deterministically in tests/server/test_tickets.py.
     at_update = sum("just" in e["message"] or e["code"] == "CONFLICT" for e in losers)
-    print(f"{race}: {at_update} of 19 losers lost at the conditional UPDATE")
-    if BACKEND == "postgres":  # real parallel transactions: some must have raced to the UPDATE
-        assert at_update >= 1
+    print(f"{race} on {BACKEND}: {at_update} of 19 losers lost at the conditional UPDATE")
     won_status = winners[0]["ticket"]["status"]
     stored = await ShortageTicket.get(id=ticket.id)
     assert stored.status == won_status and stored.version == 1

@@ -23,7 +23,7 @@ from server.models import (
     User,
 )
 from server.tickets import Problem, TicketAction, TicketDraft, TicketRefused, TransitionRequest
-from tests.conftest import MakeAccount
+from tests.conftest import BACKEND, MakeAccount
 from tests.ticket_helpers import make_milestone, make_project, make_ticket
 
 S = TicketStatus
@@ -340,6 +340,60 @@ async def test_concurrent_filings_get_distinct_numbers_without_gaps(
 
     numbers = await asyncio.gather(*(file_one() for _ in range(20)))
     assert sorted(numbers) == [f"MAT-2026-{n:04d}" for n in range(1, 21)]
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "code"),
+    [(S.OPEN, A.ACCEPT, "INVALID_TRANSITION"), (S.ACCEPTED, A.ASSIGN, "CONFLICT")],
+    ids=["step no longer possible", "step still possible"],
+)
+async def test_step_that_loses_at_the_update_is_refused_and_writes_nothing(
+    make_account: MakeAccount,
+    monkeypatch: pytest.MonkeyPatch,
+    start: TicketStatus,
+    action: TicketAction,
+    code: str,
+) -> None:
+    """Two people pass every check on the same version; only the first UPDATE may win.
+
+    A barrier after the checks forces the interleaving instead of hoping for it: both requests
+    have read the ticket before either writes. On PostgreSQL each runs in its own transaction
+    (the loser's UPDATE waits on the winner's row lock); SQLite serialises transactions, so
+    there the two run statement by statement.
+    """
+    offices = [(await make_account(Role.OFFICE, f"office{i}")).user for i in range(2)]
+    coordinator = (await make_account(Role.COORDINATOR, "coordinator")).user
+    project = await make_project()
+    ticket = await make_ticket(project, offices[0], start)
+    barrier = asyncio.Barrier(2)
+    check_request = tickets._check_request
+
+    async def check_then_wait(*args: object) -> list[Problem]:
+        problems = await check_request(*args)  # type: ignore[arg-type]
+        await barrier.wait()
+        return problems
+
+    monkeypatch.setattr(tickets, "_check_request", check_then_wait)
+    request = TransitionRequest(
+        ticket.id, action, assignee_id=coordinator.id if action == A.ASSIGN else None
+    )
+
+    async def act(actor: User) -> ShortageTicket | TicketRefused:
+        if BACKEND == "postgres":
+            return await _attempt(actor, request)
+        try:
+            return await tickets.transition_ticket(actor, request)
+        except TicketRefused as refused:
+            return refused
+
+    outcomes = await asyncio.wait_for(asyncio.gather(*(act(o) for o in offices)), timeout=30)
+    refused = [o for o in outcomes if isinstance(o, TicketRefused)]
+    assert len(refused) == 1, outcomes
+    assert [p.code for p in refused[0].problems] == [code]
+    stored = await ShortageTicket.get(id=ticket.id)
+    assert (stored.status, stored.version) == (TARGET[action], ticket.version + 1)
+    events = await TicketEvent.filter(ticket_id=ticket.id, action=action.value)
+    assert len(events) == 1
 
 
 async def test_blocking_milestone_must_be_of_the_same_project(make_account: MakeAccount) -> None:

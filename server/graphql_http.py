@@ -24,6 +24,7 @@ from tortoise.models import Model
 from schema.context import RequestContext
 from server.accounts import authenticate
 from server.documents import DocumentCache
+from server.execution import ExecutionContext
 from server.graphiql import graphiql_page
 from server.http_errors import BadRequest
 from server.multipart import UploadedFile, discard_files, read_multipart
@@ -192,6 +193,7 @@ class GraphQLEndpoint:
             variable_values=params.variables,
             operation_name=params.operation_name,
             is_awaitable=resolved_value_is_awaitable,
+            execution_context_class=ExecutionContext,
         )
         if is_awaitable(result):
             result = await result

@@ -6,10 +6,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 
 from server.models import Milestone, MilestoneDependency, MilestoneStatus
+from server.rawsql import fetch
 
 
 def days_overdue(status: MilestoneStatus, planned: dt.date, today: dt.date) -> int:
@@ -141,20 +143,42 @@ class ProjectSchedule:
         return max(dates) if dates else None
 
 
+@cache
+def _milestones_sql() -> str:
+    """Every column of the milestones of some projects (known once the ORM is initialised)."""
+    columns = ", ".join(Milestone._meta.fields_db_projection.values())
+    return (
+        f"SELECT {columns} FROM {Milestone._meta.db_table}"
+        " WHERE project_id IN (:project_ids) ORDER BY planned_date, id"
+    )
+
+
+# Selected by the successor's milestone id so the database walks the successor index: joining
+# the link table to milestone made SQLite scan all links, and the projects' milestone ids as
+# parameters were slower on PostgreSQL.
+_LINKS_SQL = (
+    f"SELECT predecessor_id, successor_id, lag_days FROM {MilestoneDependency._meta.db_table}"
+    f" WHERE successor_id IN (SELECT id FROM {Milestone._meta.db_table}"
+    " WHERE project_id IN (:project_ids))"
+)
+
+
 async def load_schedules(project_ids: Sequence[int], today: dt.date) -> list[ProjectSchedule]:
     """The schedules of these projects, in their order, in two statements.
 
-    The links are selected by `successor_id IN (the projects' milestone ids)`, so the database
-    walks the successor index; joining milestone_dependency to milestone made SQLite scan the
-    whole link table, and a list of ids as parameters was slower on PostgreSQL.
+    The SQL is written out: the ORM spent about twice as long building and decoding the
+    milestone query as the database and the row construction together (13.7 against 7.9 ms of
+    CPU for the 402 milestones of a site manager's 20 projects). Rows are built into models
+    the way the ORM builds fetched rows.
     """
-    milestones = await Milestone.filter(project_id__in=list(project_ids)).order_by(
-        "planned_date", "id"
-    )
-    own_milestones = Milestone.filter(project_id__in=list(project_ids)).values("id")
-    rows = await MilestoneDependency.filter(successor_id__in=Subquery(own_milestones)).values_list(
-        "predecessor_id", "successor_id", "lag_days"
-    )
+    if not project_ids:
+        return []
+    params = {"project_ids": list(project_ids)}
+    milestones = [Milestone._init_from_db(**row) for row in await fetch(_milestones_sql(), params)]
+    rows = [
+        (row["predecessor_id"], row["successor_id"], row["lag_days"])
+        for row in await fetch(_LINKS_SQL, params)
+    ]
     by_project: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in milestones:
         by_project[milestone.project_id].append(milestone)

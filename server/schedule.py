@@ -6,12 +6,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from tortoise.expressions import Q
 
 from server.models import Milestone, MilestoneDependency, MilestoneStatus
-from server.rawsql import fetch
+from server.rawsql import fetch, fetch_models
 
 
 def days_overdue(status: MilestoneStatus, planned: dt.date, today: dt.date) -> int:
@@ -143,16 +142,6 @@ class ProjectSchedule:
         return max(dates) if dates else None
 
 
-@cache
-def _milestones_sql() -> str:
-    """Every column of the milestones of some projects (known once the ORM is initialised)."""
-    columns = ", ".join(Milestone._meta.fields_db_projection.values())
-    return (
-        f"SELECT {columns} FROM {Milestone._meta.db_table}"
-        " WHERE project_id IN (:project_ids) ORDER BY planned_date, id"
-    )
-
-
 # Selected by the successor's milestone id so the database walks the successor index: joining
 # the link table to milestone made SQLite scan all links, and the projects' milestone ids as
 # parameters were slower on PostgreSQL.
@@ -174,7 +163,9 @@ async def load_schedules(project_ids: Sequence[int], today: dt.date) -> list[Pro
     if not project_ids:
         return []
     params = {"project_ids": list(project_ids)}
-    milestones = [Milestone._init_from_db(**row) for row in await fetch(_milestones_sql(), params)]
+    milestones = await fetch_models(
+        Milestone, "WHERE project_id IN (:project_ids) ORDER BY planned_date, id", params
+    )
     rows = [
         (row["predecessor_id"], row["successor_id"], row["lag_days"])
         for row in await fetch(_LINKS_SQL, params)

@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
-from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
 from server import audit, idempotency, photos
@@ -34,6 +33,7 @@ from server.models import (
     User,
 )
 from server.notifications import notify
+from server.rawsql import fetch
 from server.visibility import can_see_project
 
 CREATE_OPERATION = "createShortageTicket"
@@ -192,15 +192,14 @@ def filter_tickets(
 
 async def open_ticket_counts(project_ids: Sequence[int]) -> dict[int, int]:
     """How many open (not yet resolved or rejected) tickets each project has, in one query."""
-    rows = (
-        await ShortageTicket.filter(
-            project_id__in=list(project_ids), status__in=list(OPEN_STATUSES)
-        )
-        .annotate(count=Count("id"))
-        .group_by("project_id")
-        .values_list("project_id", "count")
+    if not project_ids:
+        return {}
+    rows = await fetch(
+        "SELECT project_id, COUNT(*) AS open_count FROM shortage_ticket"
+        " WHERE project_id IN (:project_ids) AND status IN (:open_statuses) GROUP BY project_id",
+        {"project_ids": list(project_ids), "open_statuses": [s.value for s in OPEN_STATUSES]},
     )
-    return {project_id: count for project_id, count in rows}
+    return {row["project_id"]: int(row["open_count"]) for row in rows}
 
 
 # --- Filing -----------------------------------------------------------------------------------

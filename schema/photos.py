@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -18,13 +19,21 @@ from schema.errors import ApiError, ProblemList, UserInputError, errors_field
 from schema.loaders import ByIdLoader, may_see_project
 from schema.mutations import mutation
 from schema.projects import GeoPoint, Project, ProjectLoader
-from schema.relay import CountableConnection, Node, decode_id, paginate_list
+from schema.relay import (
+    CountableConnection,
+    Node,
+    build_connection,
+    cursor_offset,
+    decode_id,
+    page_size,
+)
 from schema.scalars import DateTime
 from schema.schedule import Milestone, MilestoneLoader, UserLoader
 from schema.uploads import Upload
 from server import models, photos
 from server.idempotency import MAX_KEY_LENGTH, previous_result, remember_result
 from server.multipart import UploadedFile
+from server.photo_lists import Owner, PhotoPage, photo_pages
 
 PhotoVariant = graphene.Enum.from_enum(MediaVariant, description="A stored rendition of a photo.")
 
@@ -39,42 +48,47 @@ class PhotoLoader(ByIdLoader):
     model = models.Photo
 
 
-class PhotoListLoader(DataLoader):
-    """All photos of each key (a project or milestone id), newest first, in one query."""
+class PhotoPageLoader(DataLoader):
+    """One page of each owner's photos, newest first (key: owner id, offset, page size).
 
-    column: ClassVar[str]
+    One statement per distinct (offset, page size), whatever the number of owners.
+    """
+
+    owner: ClassVar[Owner]
 
     def __init__(self, context: RequestContext) -> None:
         super().__init__()
         self.context = context
 
-    async def batch_load_fn(self, keys: Iterable[int]) -> list[list[models.Photo]]:
+    async def batch_load_fn(self, keys: Iterable[tuple[int, int, int]]) -> list[PhotoPage]:
         keys = list(keys)
-        rows = await models.Photo.filter(**{f"{self.column}__in": keys}).order_by(
-            "-uploaded_at", "-id"
-        )
-        found: dict[int, list[models.Photo]] = {key: [] for key in keys}
-        for row in rows:
-            found[getattr(row, self.column)].append(row)
+        owners_by_window: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for owner_id, start, limit in keys:
+            owners_by_window[(start, limit)].append(owner_id)
+        found: dict[tuple[int, int, int], PhotoPage] = {}
+        for (start, limit), owner_ids in owners_by_window.items():
+            pages = await photo_pages(self.owner, owner_ids, start, limit)
+            for owner_id, page in pages.items():
+                found[(owner_id, start, limit)] = page
         return [found[key] for key in keys]
 
 
-class ProjectPhotosLoader(PhotoListLoader):
+class ProjectPhotosLoader(PhotoPageLoader):
     """Photos of projects."""
 
-    column = "project_id"
+    owner = "project_id"
 
 
-class MilestonePhotosLoader(PhotoListLoader):
+class MilestonePhotosLoader(PhotoPageLoader):
     """Photos linked to milestones."""
 
-    column = "milestone_id"
+    owner = "milestone_id"
 
 
-class TicketPhotosLoader(PhotoListLoader):
+class TicketPhotosLoader(PhotoPageLoader):
     """Photos linked to shortage tickets."""
 
-    column = "ticket_id"
+    owner = "ticket_id"
 
 
 class Photo(graphene.ObjectType):
@@ -180,28 +194,52 @@ class PhotoConnection(CountableConnection):
         node = Photo
 
 
+async def _photo_connection(
+    loader: type[PhotoPageLoader],
+    owner_id: int,
+    info: ResolveInfo,
+    first: int | None,
+    after: str | None,
+) -> PhotoConnection:
+    """A page of an owner's photos, newest first, batched across owners."""
+    limit = page_size(first)
+    start = cursor_offset(after)
+    page = await info.context.loaders.get(loader).load((owner_id, start, limit))
+    total = page.total
+    if total is None and start == 0:
+        total = 0
+
+    async def count_past_the_end() -> int:
+        return await models.Photo.filter(**{loader.owner: owner_id}).count()
+
+    return build_connection(
+        PhotoConnection,
+        page.photos,
+        start=start,
+        has_next=total is not None and start + limit < total,
+        count=total if total is not None else count_past_the_end,
+    )
+
+
 async def project_photos(
     project_id: int, info: ResolveInfo, first: int | None, after: str | None
 ) -> PhotoConnection:
     """A page of a project's photos, newest first (batched across projects)."""
-    rows = await info.context.loaders.get(ProjectPhotosLoader).load(project_id)
-    return paginate_list(PhotoConnection, rows, first, after)
+    return await _photo_connection(ProjectPhotosLoader, project_id, info, first, after)
 
 
 async def milestone_photos(
     milestone_id: int, info: ResolveInfo, first: int | None, after: str | None
 ) -> PhotoConnection:
     """A page of the photos linked to a milestone, newest first (batched across milestones)."""
-    rows = await info.context.loaders.get(MilestonePhotosLoader).load(milestone_id)
-    return paginate_list(PhotoConnection, rows, first, after)
+    return await _photo_connection(MilestonePhotosLoader, milestone_id, info, first, after)
 
 
 async def ticket_photos(
     ticket_id: int, info: ResolveInfo, first: int | None, after: str | None
 ) -> PhotoConnection:
     """A page of the photos linked to a shortage ticket, newest first (batched across tickets)."""
-    rows = await info.context.loaders.get(TicketPhotosLoader).load(ticket_id)
-    return paginate_list(PhotoConnection, rows, first, after)
+    return await _photo_connection(TicketPhotosLoader, ticket_id, info, first, after)
 
 
 class UploadPhotoInput(graphene.InputObjectType):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate as migrate_api
 from tortoise.migrations.autodetector import MigrationAutodetector
@@ -17,15 +18,31 @@ MODELS_MODULE = "server.models"
 MIGRATIONS_MODULE = "server.migrations"
 
 
+async def keep_session(connection: Any) -> None:
+    """Give a pooled PostgreSQL connection back without asyncpg's reset statement.
+
+    By default asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;` whenever a connection returns to the pool, and the ORM takes one from the pool
+    for every statement outside a transaction: a second round trip per query. The service
+    holds no advisory locks, cursors or LISTENs and leaves no session setting behind (the
+    scale seed resets the two it sets); the pool still rolls back a transaction left open
+    before calling this.
+    """
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     """The Tortoise config dict for the settings' database."""
     url = settings.database_url
+    connection: str | dict[str, Any] = url
     if url.startswith("sqlite://"):
         path = url.removeprefix("sqlite://")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        connection = expand_db_url(url)
+        connection["credentials"]["reset"] = keep_session
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],

@@ -51,20 +51,23 @@ async def fetch(sql: str, params: Mapping[str, Any]) -> Sequence[dict[str, Any]]
 
 
 @cache
-def _select_all(model: type[Model]) -> str:
-    """`SELECT <every column> FROM <table>` of a model (known once the ORM is initialised).
+def columns_of(model: type[Model]) -> str:
+    """Every column of a model, quoted, for a SELECT (known once the ORM is initialised).
 
-    Names are quoted: `user` is a reserved word on PostgreSQL.
+    Names are quoted: `user` is a reserved word on PostgreSQL, and so may a column be.
     """
-    columns = ", ".join(f'"{column}"' for column in model._meta.fields_db_projection.values())
-    return f'SELECT {columns} FROM "{model._meta.db_table}"'
+    return ", ".join(f'"{column}"' for column in model._meta.fields_db_projection.values())
+
+
+def build_models(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[M]:
+    """Model instances from rows holding every column, built the way the ORM builds them."""
+    return [model._init_from_db(**row) for row in rows]
 
 
 async def fetch_models(model: type[M], clauses: str, params: Mapping[str, Any]) -> list[M]:
     """Rows of `model` chosen by `clauses` (WHERE, ORDER BY ...), as model instances.
 
-    For hot paths where building the query with the ORM costs more than running it. Rows are
-    built the way the ORM builds the rows it fetches (`Model._init_from_db`).
+    For hot paths where building the query with the ORM costs more than running it.
     """
-    rows = await fetch(f"{_select_all(model)} {clauses}", params)
-    return [model._init_from_db(**row) for row in rows]
+    sql = f'SELECT {columns_of(model)} FROM "{model._meta.db_table}" {clauses}'
+    return build_models(model, await fetch(sql, params))

@@ -401,3 +401,41 @@ async def test_simultaneous_uploads_of_the_same_bytes_make_one_photo(
     assert all(r["errors"] == [] for r in results), results
     assert len({r["photo"]["id"] for r in results}) == 1
     assert await Photo.all().count() == 1
+
+
+async def test_photo_pages_follow_cursors_to_the_end(
+    graphql: Any, office: Any, project: Project
+) -> None:
+    """Pages chosen by the database: cursors, hasNextPage and totalCount, also past the end."""
+    for n in range(5):
+        await Photo.create(
+            project=project,
+            uploaded_by=office.user,
+            width=100 + n,
+            height=80,
+            content_type="image/jpeg",
+            byte_size=1000,
+            sha256=f"{n:064x}",
+        )
+    newest_first = [
+        gid("Photo", p.id) for p in await Photo.filter(project=project).order_by("-uploaded_at")
+    ]
+    query = """
+    query($id: ID!, $after: String) { node(id: $id) { ... on Project {
+      photos(first: 2, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } } }"""
+    seen: list[str] = []
+    after = None
+    for expected_next in (True, True, False):
+        body = await graphql(
+            query, {"id": gid("Project", project.id), "after": after}, account=office
+        )
+        photos = body["data"]["node"]["photos"]
+        assert photos["totalCount"] == 5
+        assert photos["pageInfo"]["hasNextPage"] is expected_next
+        seen += [edge["node"]["id"] for edge in photos["edges"]]
+        after = photos["pageInfo"]["endCursor"]
+    assert seen == newest_first
+    body = await graphql(query, {"id": gid("Project", project.id), "after": after}, account=office)
+    past = body["data"]["node"]["photos"]
+    assert (past["totalCount"], past["pageInfo"]["hasNextPage"], past["edges"]) == (5, False, [])

@@ -36,7 +36,7 @@ from schema.scalars import Date, DateTime, Decimal
 from server import audit, health, models
 from server.health import Cutoffs
 from server.schedule import ProjectSchedule, load_schedules, overdue_q
-from server.visibility import sees_everything, visible_projects
+from server.visibility import managed_project_page, sees_everything, visible_projects
 
 ProjectStatus = graphene.Enum.from_enum(
     models.ProjectStatus, description="Where a project stands as a whole."
@@ -568,14 +568,20 @@ async def user_projects(
     info: ResolveInfo, user: models.User, first: int | None, after: str | None
 ) -> CountableConnection:
     """The projects `user` works on, as far as the viewer may see them (only the page is loaded)."""
-    managed = info.context.loaders.get(ManagedProjectIdsLoader)
-    ids = list(await managed.load(user.id))
-    me = viewer(info)
-    if not sees_everything(me) and me.id != user.id:
-        visible = await managed.load(me.id)
-        ids = [pid for pid in ids if pid in visible]
     limit = page_size(first)
     start = cursor_offset(after)
+    me = viewer(info)
+    if sees_everything(me) or me.id == user.id:  # every project of theirs is visible
+        page, total = await managed_project_page(user.id, start, limit)
+        projects = info.context.loaders.get(ProjectLoader)
+        for project in page:
+            projects.prime(project.id, project)
+        return build_connection(
+            ProjectConnection, page, start=start, has_next=start + limit < total, count=total
+        )
+    managed = info.context.loaders.get(ManagedProjectIdsLoader)
+    visible = await managed.load(me.id)
+    ids = [pid for pid in await managed.load(user.id) if pid in visible]
     page = await info.context.loaders.get(ProjectLoader).load_many(ids[start : start + limit])
     return build_connection(
         ProjectConnection, page, start=start, has_next=start + limit < len(ids), count=len(ids)

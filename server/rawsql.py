@@ -51,12 +51,15 @@ async def fetch(sql: str, params: Mapping[str, Any]) -> Sequence[dict[str, Any]]
 
 
 @cache
-def columns_of(model: type[Model]) -> str:
+def columns_of(model: type[Model], alias: str | None = None) -> str:
     """Every column of a model, quoted, for a SELECT (known once the ORM is initialised).
 
-    Names are quoted: `user` is a reserved word on PostgreSQL, and so may a column be.
+    Names are quoted: `user` is a reserved word on PostgreSQL, and so may a column be. With
+    `alias`, each column is qualified by it (for joins).
     """
-    return ", ".join(f'"{column}"' for column in model._meta.fields_db_projection.values())
+    prefix = f"{alias}." if alias else ""
+    columns = model._meta.fields_db_projection.values()
+    return ", ".join(f'{prefix}"{column}"' for column in columns)
 
 
 def build_models(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[M]:

@@ -6,6 +6,7 @@ from server.models import Role
 from server.visibility import (
     can_see_project,
     managed_project_ids,
+    managed_project_page,
     sees_everything,
     visible_projects,
 )
@@ -35,3 +36,20 @@ async def test_every_role_but_site_manager_reads_everything(make_account: MakeAc
     for role in Role:
         user = (await make_account(role)).user
         assert sees_everything(user) == (role != Role.SITE_MANAGER)
+
+
+async def test_managed_project_page_by_code_with_the_total(make_account: MakeAccount) -> None:
+    manager = (await make_account(Role.SITE_MANAGER, "site1")).user
+    codes = ["P-3", "P-1", "P-5", "P-2", "P-4"]
+    for code in codes:
+        await (await factories.project(code)).site_managers.add(manager)
+    await factories.project("P-0")  # not theirs
+    pages = [await managed_project_page(manager.id, start, 2) for start in (0, 2, 4, 6)]
+    assert [[p.code for p in page] for page, _ in pages] == [
+        ["P-1", "P-2"],
+        ["P-3", "P-4"],
+        ["P-5"],
+        [],
+    ]
+    assert {total for _, total in pages} == {5}
+    assert await managed_project_page(0, 0, 20) == ([], 0)

@@ -79,9 +79,14 @@ class RebaselinesLoader(DataLoader):
 
 
 class UserLoader(ByIdLoader):
-    """Users by id."""
+    """Users by id; the signed-in user is known from the start (no statement for them)."""
 
     model = models.User
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__(context)
+        if context.user is not None:
+            self.prime(context.user.id, context.user)
 
 
 class Phase(graphene.ObjectType):

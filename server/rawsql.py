@@ -51,19 +51,34 @@ async def fetch(sql: str, params: Mapping[str, Any]) -> Sequence[dict[str, Any]]
 
 
 @cache
-def columns_of(model: type[Model], alias: str | None = None) -> str:
+def columns_of(model: type[Model], alias: str | None = None, prefix: str = "") -> str:
     """Every column of a model, quoted, for a SELECT (known once the ORM is initialised).
 
     Names are quoted: `user` is a reserved word on PostgreSQL, and so may a column be. With
-    `alias`, each column is qualified by it (for joins).
+    `alias`, each column is qualified by it (for joins); with `prefix`, each is renamed
+    `<prefix><column>`, so that two tables' columns can come back side by side.
     """
-    prefix = f"{alias}." if alias else ""
+    qualifier = f"{alias}." if alias else ""
     columns = model._meta.fields_db_projection.values()
-    return ", ".join(f'{prefix}"{column}"' for column in columns)
+    if prefix:
+        return ", ".join(f'{qualifier}"{column}" AS "{prefix}{column}"' for column in columns)
+    return ", ".join(f'{qualifier}"{column}"' for column in columns)
 
 
-def build_models(model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[M]:
-    """Model instances from rows holding every column, built the way the ORM builds them."""
+def build_models(model: type[M], rows: Sequence[Mapping[str, Any]], prefix: str = "") -> list[M]:
+    """Model instances from rows holding every column, built the way the ORM builds them.
+
+    With `prefix`, the model's columns are those selected by `columns_of(..., prefix=prefix)`.
+    """
+    if prefix:
+        rows = [
+            {
+                key.removeprefix(prefix): value
+                for key, value in row.items()
+                if key.startswith(prefix)
+            }
+            for row in rows
+        ]
     return [model._init_from_db(**row) for row in rows]
 
 

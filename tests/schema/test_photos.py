@@ -439,3 +439,27 @@ async def test_photo_pages_follow_cursors_to_the_end(
     body = await graphql(query, {"id": gid("Project", project.id), "after": after}, account=office)
     past = body["data"]["node"]["photos"]
     assert (past["totalCount"], past["pageInfo"]["hasNextPage"], past["edges"]) == (5, False, [])
+
+
+async def test_photo_page_brings_its_uploaders(
+    graphql: Any, office: Any, site_manager: Any, project: Project, count_statements: Any
+) -> None:
+    """Uploaders come with the page (no statement of their own), the viewer's row is known."""
+    for n, uploader in enumerate((office.user, site_manager.user, office.user)):
+        await Photo.create(
+            project=project,
+            uploaded_by=uploader,
+            width=100,
+            height=80,
+            content_type="image/jpeg",
+            byte_size=1000,
+            sha256=f"{n:064x}",
+        )
+    query = """
+    query($id: ID!) { node(id: $id) { ... on Project {
+      photos { edges { node { uploadedBy { username } } } } } } }"""
+    with count_statements() as counter:
+        body = await graphql(query, {"id": gid("Project", project.id)}, account=site_manager)
+    names = [e["node"]["uploadedBy"]["username"] for e in body["data"]["node"]["photos"]["edges"]]
+    assert sorted(names) == sorted(["office", site_manager.user.username, "office"])
+    assert not [s for s in counter.statements if 'FROM "user"' in s]  # users by id

@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, ClassVar
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, TypeVar
 
 from aiodataloader import DataLoader
+from graphql.pyutils import is_awaitable
 from tortoise.models import Model
 
 from schema.context import RequestContext
 from server.rawsql import fetch, fetch_models
 from server.visibility import sees_everything
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class ReadyLoader(DataLoader):
+    """A request's DataLoader whose finished values can be read without awaiting.
+
+    A resolver that awaits a loader is a coroutine, and graphql-core runs every such field in
+    a task of its own: on a page of 20 projects asking for health, ticket count, next
+    milestone and milestones, that is most of the execution time. When a page prefetches
+    those values (`load_many` on its ids before returning), `load_now` hands them back as
+    plain values and the whole page completes synchronously.
+    """
+
+    def __init__(self, context: RequestContext) -> None:
+        self.results: dict[Any, asyncio.Future[Any]] = {}
+        super().__init__(cache_map=self.results)
+        self.context = context
+
+    def load_now(self, key: Any) -> Any:
+        """The value for `key` when it is already loaded, otherwise the awaitable `load(key)`."""
+        future = self.results.get(key)
+        finished = future is not None and future.done() and not future.cancelled()
+        if finished and future.exception() is None:  # type: ignore[union-attr]
+            return future.result()  # type: ignore[union-attr]
+        return self.load(key)
+
+
+def then(value_or_awaitable: T | Any, use: Callable[[T], R]) -> R | Any:
+    """`use(value)` now when `value_or_awaitable` is a value, or an awaitable of it later."""
+    if not is_awaitable(value_or_awaitable):
+        return use(value_or_awaitable)
+
+    async def later() -> R:
+        return use(await value_or_awaitable)
+
+    return later()
 
 
 class ByIdLoader(DataLoader):

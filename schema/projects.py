@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import datetime as dt
 import decimal
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
@@ -19,7 +19,7 @@ from tortoise.queryset import QuerySet
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ProblemList, UserInputError, errors_field
-from schema.loaders import ByIdLoader, ManagedProjectIdsLoader, may_see_project
+from schema.loaders import ByIdLoader, ManagedProjectIdsLoader, ReadyLoader, may_see_project, then
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires, viewer
 from schema.relay import (
@@ -28,6 +28,7 @@ from schema.relay import (
     build_connection,
     cursor_offset,
     decode_id,
+    node_fields,
     page_size,
     paginate_list,
     paginate_queryset,
@@ -108,12 +109,8 @@ class ProjectSiteManagersLoader(DataLoader):
         return [[u for u in users if u.id in wanted[pid]] for pid in project_ids]
 
 
-class ProjectHealthLoader(DataLoader):
+class ProjectHealthLoader(ReadyLoader):
     """The health of each project (key: project id), computed by the database in one statement."""
-
-    def __init__(self, context: RequestContext) -> None:
-        super().__init__()
-        self.context = context
 
     async def batch_load_fn(self, project_ids: Iterable[int]) -> list[health.Health]:
         project_ids = list(project_ids)
@@ -122,12 +119,8 @@ class ProjectHealthLoader(DataLoader):
         return [found[pid] for pid in project_ids]
 
 
-class ProjectScheduleLoader(DataLoader):
+class ProjectScheduleLoader(ReadyLoader):
     """Milestones, dependencies and forecasts of each project (key: project id)."""
-
-    def __init__(self, context: RequestContext) -> None:
-        super().__init__()
-        self.context = context
 
     async def batch_load_fn(self, project_ids: Iterable[int]) -> list[ProjectSchedule]:
         return await load_schedules(list(project_ids), self.context.today)
@@ -378,10 +371,10 @@ class Project(graphene.ObjectType):
         return await project_tickets(root, info, **args)
 
     @staticmethod
-    async def resolve_open_ticket_count(root: models.Project, info: ResolveInfo) -> int:
-        from schema.tickets import project_open_ticket_count  # schema.tickets imports this module
+    def resolve_open_ticket_count(root: models.Project, info: ResolveInfo) -> Any:
+        from schema.tickets import OpenTicketCountLoader  # schema.tickets imports this module
 
-        return await project_open_ticket_count(root, info)
+        return info.context.loaders.get(OpenTicketCountLoader).load_now(root.id)
 
     # --- end of shortage tickets ---
 
@@ -418,13 +411,13 @@ class Project(graphene.ObjectType):
         return await info.context.loaders.get(ProjectSiteManagersLoader).load(root.id)
 
     @staticmethod
-    async def resolve_health(root: models.Project, info: ResolveInfo) -> health.Health:
-        return await info.context.loaders.get(ProjectHealthLoader).load(root.id)
+    def resolve_health(root: models.Project, info: ResolveInfo) -> Any:
+        return info.context.loaders.get(ProjectHealthLoader).load_now(root.id)
 
     @staticmethod
-    async def resolve_forecast_finish(root: models.Project, info: ResolveInfo) -> dt.date | None:
-        schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.id)
-        return schedule.forecast_finish(root.planned_finish)
+    def resolve_forecast_finish(root: models.Project, info: ResolveInfo) -> Any:
+        schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.id)
+        return then(schedule, lambda s: s.forecast_finish(root.planned_finish))
 
     @staticmethod
     async def resolve_task_sheet(
@@ -443,31 +436,29 @@ class Project(graphene.ObjectType):
         return await info.context.loaders.get(ProjectPhasesLoader).load(root.id)
 
     @staticmethod
-    async def resolve_milestones(
+    def resolve_milestones(
         root: models.Project,
         info: ResolveInfo,
         first: int | None = None,
         after: str | None = None,
         filter: Any = None,
-    ) -> CountableConnection:
+    ) -> Any:
         from schema.schedule import MilestoneConnection
 
         status = enum_value(filter.status) if filter is not None else None
         overdue_only = bool(filter is not None and filter.overdue_only)
         if status is None and not overdue_only:
-            schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.id)
-            milestones = schedule.milestones
+            schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.id)
+            milestones = then(schedule, lambda s: s.milestones)
         else:
             key = (root.id, status, overdue_only)
-            milestones = await info.context.loaders.get(FilteredMilestonesLoader).load(key)
-        return paginate_list(MilestoneConnection, milestones, first, after)
+            milestones = info.context.loaders.get(FilteredMilestonesLoader).load(key)
+        return then(milestones, lambda ms: paginate_list(MilestoneConnection, ms, first, after))
 
     @staticmethod
-    async def resolve_next_milestone(
-        root: models.Project, info: ResolveInfo
-    ) -> models.Milestone | None:
-        schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.id)
-        return schedule.next_milestone()
+    def resolve_next_milestone(root: models.Project, info: ResolveInfo) -> Any:
+        schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.id)
+        return then(schedule, ProjectSchedule.next_milestone)
 
 
 class ProjectConnection(CountableConnection):
@@ -561,7 +552,35 @@ async def project_page(
         queryset = (
             queryset.order_by("name", "code") if order == "NAME" else queryset.order_by("code")
         )
-    return await paginate_queryset(ProjectConnection, queryset, first, after)
+    connection = await paginate_queryset(ProjectConnection, queryset, first, after)
+    await prefetch_page(info, [edge.node for edge in connection.edges])
+    return connection
+
+
+async def prefetch_page(info: ResolveInfo, projects: list[models.Project]) -> None:
+    """Load, for the whole page at once, what the query asks of each project.
+
+    With health, ticket counts and schedules loaded before the page is returned, the
+    projects' fields read them with `load_now` and the page completes without a task per
+    field (same statements: each loader still runs one batch).
+    """
+    from schema.tickets import OpenTicketCountLoader  # schema.tickets imports this module
+
+    wanted: set[type[ReadyLoader]] = set()
+    for field in node_fields(info):
+        name = field.name.value
+        if name == "health":
+            wanted.add(ProjectHealthLoader)
+        elif name == "openTicketCount":
+            wanted.add(OpenTicketCountLoader)
+        elif name in ("nextMilestone", "forecastFinish") or (
+            name == "milestones" and not any(a.name.value == "filter" for a in field.arguments)
+        ):
+            wanted.add(ProjectScheduleLoader)
+    ids = [project.id for project in projects]
+    if wanted and ids:
+        loaders = info.context.loaders
+        await asyncio.gather(*(loaders.get(loader).load_many(ids) for loader in wanted))
 
 
 async def user_projects(
@@ -576,6 +595,7 @@ async def user_projects(
         projects = info.context.loaders.get(ProjectLoader)
         for project in page:
             projects.prime(project.id, project)
+        await prefetch_page(info, page)
         return build_connection(
             ProjectConnection, page, start=start, has_next=start + limit < total, count=total
         )
@@ -583,6 +603,7 @@ async def user_projects(
     visible = await managed.load(me.id)
     ids = [pid for pid in await managed.load(user.id) if pid in visible]
     page = await info.context.loaders.get(ProjectLoader).load_many(ids[start : start + limit])
+    await prefetch_page(info, page)
     return build_connection(
         ProjectConnection, page, start=start, has_next=start + limit < len(ids), count=len(ids)
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import graphene
 from graphene import ResolveInfo
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from graphql_relay import from_global_id, to_global_id
 from tortoise.queryset import QuerySet
 
@@ -168,3 +169,30 @@ def paginate_list(
         has_next=start + limit < len(items),
         count=len(items),
     )
+
+
+def _fields_of(selection_set: SelectionSetNode | None, info: ResolveInfo) -> list[FieldNode]:
+    """The fields of a selection set, fragments spread out (directives are not evaluated)."""
+    found: list[FieldNode] = []
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            found.extend(_fields_of(selection.selection_set, info))
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = info.fragments.get(selection.name.value)
+            if fragment is not None:
+                found.extend(_fields_of(fragment.selection_set, info))
+    return found
+
+
+def node_fields(info: ResolveInfo) -> list[FieldNode]:
+    """The fields a connection's query asks of each `edges { node { … } }`."""
+    found: list[FieldNode] = []
+    for connection in info.field_nodes:
+        for edges in _fields_of(connection.selection_set, info):
+            if edges.name.value == "edges":
+                for node in _fields_of(edges.selection_set, info):
+                    if node.name.value == "node":
+                        found.extend(_fields_of(node.selection_set, info))
+    return found

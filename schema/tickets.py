@@ -13,7 +13,7 @@ from graphene import ResolveInfo
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ApiError, Problem, UserInputError, errors_field
-from schema.loaders import ByIdLoader, may_see_project
+from schema.loaders import ByIdLoader, ReadyLoader, may_see_project
 from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN, READERS, requires, viewer
 from schema.photos import PhotoConnection, ticket_photos
@@ -97,12 +97,8 @@ class ProjectTicketsLoader(DataLoader):
         return [found[key] for key in keys]
 
 
-class OpenTicketCountLoader(DataLoader):
+class OpenTicketCountLoader(ReadyLoader):
     """How many open tickets each project has, for a batch of projects in one query."""
-
-    def __init__(self, context: RequestContext) -> None:
-        super().__init__()
-        self.context = context
 
     async def batch_load_fn(self, project_ids: Iterable[int]) -> list[int]:
         project_ids = list(project_ids)
@@ -299,11 +295,6 @@ async def project_tickets(
         (root.id, ticket_query(filter))
     )
     return paginate_list(ShortageTicketConnection, rows, first, after)
-
-
-async def project_open_ticket_count(root: models.Project, info: ResolveInfo) -> int:
-    """`Project.openTicketCount`: open tickets of the project, batched per request."""
-    return await info.context.loaders.get(OpenTicketCountLoader).load(root.id)
 
 
 class Notification(graphene.ObjectType):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -14,7 +13,7 @@ from graphene import ResolveInfo
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ProblemList, UserInputError, errors_field
-from schema.loaders import ByIdLoader, may_see_project
+from schema.loaders import ByIdLoader, may_see_project, then
 from schema.mutations import mutation
 from schema.permissions import PLANNERS
 from schema.projects import (
@@ -27,7 +26,7 @@ from schema.relay import CountableConnection, Node, decode_id
 from schema.scalars import Date, DateTime
 from server import audit, models
 from server import photos as photo_rules
-from server.schedule import Link, days_overdue, would_close_cycle
+from server.schedule import Link, ProjectSchedule, days_overdue, would_close_cycle
 
 MilestoneStatus = graphene.Enum.from_enum(
     models.MilestoneStatus, description="A milestone is open until recorded as done."
@@ -117,9 +116,9 @@ class Phase(graphene.ObjectType):
         return isinstance(root, models.Phase)
 
     @staticmethod
-    async def resolve_milestones(root: models.Phase, info: ResolveInfo) -> list[models.Milestone]:
-        schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.project_id)
-        return [m for m in schedule.milestones if m.phase_id == root.id]
+    def resolve_milestones(root: models.Phase, info: ResolveInfo) -> Any:
+        schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.project_id)
+        return then(schedule, lambda s: [m for m in s.milestones if m.phase_id == root.id])
 
 
 class Rebaseline(graphene.ObjectType):
@@ -238,9 +237,9 @@ class Milestone(graphene.ObjectType):
         return await info.context.loaders.get(PhaseLoader).load(root.phase_id)
 
     @staticmethod
-    async def resolve_forecast_date(root: models.Milestone, info: ResolveInfo) -> dt.date:
-        schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.project_id)
-        return schedule.forecast.get(root.id, root.planned_date)
+    def resolve_forecast_date(root: models.Milestone, info: ResolveInfo) -> Any:
+        schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.project_id)
+        return then(schedule, lambda s: s.forecast.get(root.id, root.planned_date))
 
     @staticmethod
     def resolve_is_overdue(root: models.Milestone, info: ResolveInfo) -> bool:
@@ -255,23 +254,22 @@ class Milestone(graphene.ObjectType):
         return (root.planned_date - root.baseline_date).days
 
     @staticmethod
-    async def resolve_depends_on(
-        root: models.Milestone, info: ResolveInfo
-    ) -> list[models.Milestone]:
-        schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.project_id)
-        return schedule.predecessors(root.id)
+    def resolve_depends_on(root: models.Milestone, info: ResolveInfo) -> Any:
+        schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.project_id)
+        return then(schedule, lambda s: s.predecessors(root.id))
 
     @staticmethod
-    async def resolve_dependencies(
-        root: models.Milestone, info: ResolveInfo
-    ) -> list[dict[str, Any]]:
-        schedule = await info.context.loaders.get(ProjectScheduleLoader).load(root.project_id)
-        by_id = {m.id: m for m in schedule.milestones}
-        return [
-            {"milestone": by_id[link.predecessor], "lag_days": link.lag_days}
-            for link in schedule.links
-            if link.successor == root.id and link.predecessor in by_id
-        ]
+    def resolve_dependencies(root: models.Milestone, info: ResolveInfo) -> Any:
+        def links_of(schedule: ProjectSchedule) -> list[dict[str, Any]]:
+            by_id = {m.id: m for m in schedule.milestones}
+            return [
+                {"milestone": by_id[link.predecessor], "lag_days": link.lag_days}
+                for link in schedule.links
+                if link.successor == root.id and link.predecessor in by_id
+            ]
+
+        schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.project_id)
+        return then(schedule, links_of)
 
     @staticmethod
     async def resolve_rebaselines(

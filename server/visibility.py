@@ -20,12 +20,6 @@ def visible_projects(user: User) -> QuerySet[Project]:
     return Project.filter(site_managers__id=user.id)
 
 
-async def managed_project_ids(user: User) -> set[int]:
-    """Ids of the projects `user` is a site manager of."""
-    rows = await Project.filter(site_managers__id=user.id).values_list("id", flat=True)
-    return set(rows)
-
-
 async def can_see_project(user: User | None, project_id: int) -> bool:
     """True when `user` may see the project (it need not exist)."""
     if user is None:

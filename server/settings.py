@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -48,6 +49,16 @@ def _parse_database_url(raw: str) -> str:
     return raw
 
 
+def _parse_networks(raw: str) -> str:
+    for part in raw.split(","):
+        if part.strip():
+            try:
+                ipaddress.ip_network(part.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{part.strip()!r} is not an IP address or network") from None
+    return raw
+
+
 def _parse_port(raw: str) -> int:
     value = int(raw)
     if not 0 < value < 65536:
@@ -62,6 +73,7 @@ _PARSERS: dict[type | str, Callable[[str], Any]] = {
     "timezone": _parse_timezone,
     "database_url": _parse_database_url,
     "port": _parse_port,
+    "networks": _parse_networks,
 }
 
 
@@ -84,18 +96,49 @@ class Settings:
     demo_password: str = _field("wallchart-demo", str, "Password of the demo accounts")
     debug: bool = _field(False, bool, "Show exception messages to clients; never in production")
     token_ttl_hours: int = _field(24 * 30, int, "Lifetime of a sign-in token")
-    login_max_failures: int = _field(5, int, "Failed logins per username before throttling")
+    login_max_failures: int = _field(
+        5, int, "Failed sign-ins per (username, client address) in the window before throttling"
+    )
+    login_max_failures_per_address: int = _field(
+        30, int, "Failed sign-ins per client address, any username, in the window"
+    )
     login_window_minutes: int = _field(15, int, "Window of the login throttle")
+    password_hash_concurrency: int = _field(
+        2, int, "Password hashes computed at once (off the event loop)"
+    )
+    trusted_proxies: str = _field(
+        "",
+        "networks",
+        "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is "
+        "believed; empty: the socket's peer is the client",
+    )
     max_query_length: int = _field(20_000, int, "Longest GraphQL document accepted, in chars")
     max_query_depth: int = _field(12, int, "Deepest selection nesting accepted")
     max_aliases: int = _field(30, int, "Most aliases in one document")
+    max_query_cost: int = _field(
+        50_000, int, "Largest worst-case answer (fields, lists counted at their bound) accepted"
+    )
     document_cache_size: int = _field(500, int, "Parsed and validated documents kept")
+    max_body_bytes: int = _field(1024 * 1024, int, "Largest JSON request body")
+    max_json_depth: int = _field(32, int, "Deepest nesting of JSON objects and lists in a body")
+    max_search_length: int = _field(200, int, "Longest free-text search accepted")
     health_yellow_max_days: int = _field(7, int, "Up to this many days overdue is YELLOW")
     health_orange_max_days: int = _field(30, int, "Up to this many days overdue is ORANGE")
     max_upload_bytes: int = _field(25 * 1024 * 1024, int, "Largest photo file")
     max_upload_files: int = _field(10, int, "Most files in one request")
     max_form_field_bytes: int = _field(1024 * 1024, int, "Largest non-file multipart part")
     max_image_pixels: int = _field(60_000_000, int, "Largest photo in pixels")
+    upload_deadline_seconds: int = _field(
+        300, int, "An upload request body must have arrived within this time"
+    )
+    upload_min_bytes_per_second: int = _field(
+        1024, int, "Slowest upload accepted, after a grace period of `upload_grace_seconds`"
+    )
+    upload_grace_seconds: int = _field(10, int, "Start of an upload not held to the minimum rate")
+    max_uploads_per_user: int = _field(3, int, "Uploads one user may run at once")
+    idempotency_key_ttl_hours: int = _field(
+        24 * 7, int, "How long an idempotency key is remembered"
+    )
     photo_url_ttl_seconds: int = _field(3600, int, "Lifetime of a signed photo URL")
 
     @property

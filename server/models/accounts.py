@@ -52,14 +52,16 @@ class AuthToken(Model):
 
 
 class LoginFailure(Model):
-    """One failed sign-in, counted by the throttle."""
+    """One failed sign-in, counted by the throttle per (username, address) and per address."""
 
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=64, db_index=True)
+    address = fields.CharField(max_length=64, null=True)
     at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "login_failure"
+        indexes = (("address", "at"),)
 
 
 class AuditEntry(Model):

@@ -16,7 +16,9 @@ class IdempotencyRecord(Model):
     operation = fields.CharField(max_length=64)
     key = fields.CharField(max_length=128)
     object_id = fields.IntField()
-    created_at = fields.DatetimeField(auto_now_add=True)
+    # SHA-256 of the operation's input (null on keys older than fingerprints).
+    fingerprint = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         table = "idempotency_record"

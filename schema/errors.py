@@ -21,6 +21,8 @@ class ErrorCode(graphene.Enum):
     TOO_LARGE = "TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     RATE_LIMITED = "RATE_LIMITED"
+    TOO_COMPLEX = "TOO_COMPLEX"
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 class UserError(graphene.ObjectType):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from pathlib import Path
 from typing import Any
 
-from tortoise import Tortoise
+import asyncpg
+from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api.migrate import migrate as migrate_api
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.writer import MigrationWriter
@@ -71,6 +75,44 @@ async def apply_migrations(settings: Settings) -> None:
         await migrate_api(config=tortoise_config(settings))
     finally:
         await Tortoise.close_connections()
+
+
+_UNREACHABLE = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    DBConnectionError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,
+)
+
+
+def is_unreachable(error: BaseException | None) -> bool:
+    """True when `error`, or an error it was raised from, means the database cannot be reached.
+
+    Refused or dropped connections, timeouts, a server shutting down or starting up; not a
+    refused statement (a constraint, bad SQL), which is the request's own fault.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, _UNREACHABLE):
+            return True
+        if type(error) is OSError and str(error).startswith("Multiple exceptions"):
+            return True  # every address of the host refused the connection
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+async def ping(timeout: float) -> bool:
+    """True when the database answers `SELECT 1` within `timeout` seconds."""
+    try:
+        async with asyncio.timeout(timeout):
+            await connections.get("default").execute_query("SELECT 1")
+    except Exception:  # unreachable, timed out or not initialised: not ready, whatever the cause
+        return False
+    return True
 
 
 def is_postgres(settings: Settings) -> bool:

@@ -1,83 +1,68 @@
-"""Parsing, validation and limits of GraphQL documents, cached by document text."""
+"""Parsing, budget and validation of GraphQL documents, cached by document text.
+
+A document is parsed with a token limit, measured (`server.query_budget`: depth, aliases,
+worst-case cost, in time linear in its size) and only then validated: a document past a limit
+is refused before validation, which is itself costly. Documents whose cost depends on their
+variables are measured again per request with the request's variables.
+
+Introspection answers do not depend on the viewer or the data, so the answer of a document
+that asks only for introspection (GraphiQL's schema query) is kept with the document.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
-    InlineFragmentNode,
     OperationDefinitionNode,
-    SelectionSetNode,
     parse,
     validate,
 )
 
+from server.query_budget import BudgetExceeded, DocumentMeasure, Limits, OperationBudget
+from server.request_body import check_document_strings
 from server.settings import Settings
 
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type", "__typename"})
 
-@dataclass(frozen=True)
+
+@dataclass
 class PreparedDocument:
-    """A parsed document with its validation outcome; `errors` empty means it may run."""
+    """A parsed document with its validation outcome; `errors` empty means it may run.
+
+    `budgets` holds the measured figures of each operation (by name, None for an anonymous
+    one) when they hold for every request; an operation missing there is measured per request.
+    `introspection_answer` is the kept answer of an introspection-only document.
+    """
 
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
+    budgets: dict[str | None, OperationBudget] = field(default_factory=dict)
+    introspection_answer: dict[str, Any] | None = None
 
 
-class _LimitExceeded(Exception):
-    pass
+def refusal(exc: BudgetExceeded) -> GraphQLError:
+    """The GraphQL error of a budget refusal, with its code and figures in `extensions`."""
+    return GraphQLError(exc.message, extensions=exc.extensions)
 
 
-def _measure(document: DocumentNode, max_depth: int, max_aliases: int) -> None:
-    """Raise _LimitExceeded naming the first limit the document goes past."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    aliases = 0
-
-    def walk(
-        selection_set: SelectionSetNode | None,
-        depth: int,
-        seen: frozenset[str],
-        introspection: bool,
-    ) -> None:
-        nonlocal aliases
-        if selection_set is None:
-            return
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                if selection.alias is not None:
-                    aliases += 1
-                    if aliases > max_aliases:
-                        raise _LimitExceeded(
-                            f"Query uses more than {max_aliases} aliases (alias limit)."
-                        )
-                if selection.selection_set is not None:
-                    # Introspection nests `ofType` deeply but is bounded by the schema itself,
-                    # so GraphiQL's standard query is not held to the depth limit.
-                    inside = introspection or selection.name.value.startswith("__")
-                    if depth + 1 > max_depth and not inside:
-                        raise _LimitExceeded(
-                            f"Query is nested deeper than {max_depth} levels (depth limit)."
-                        )
-                    walk(selection.selection_set, depth + 1, seen, inside)
-            elif isinstance(selection, InlineFragmentNode):
-                walk(selection.selection_set, depth, seen, introspection)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = fragments.get(name)
-                if fragment is not None and name not in seen:
-                    walk(fragment.selection_set, depth, seen | {name}, introspection)
-
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            walk(definition.selection_set, 1, frozenset(), False)
+def is_introspection_only(operation: OperationDefinitionNode) -> bool:
+    """True when the operation is a query of introspection fields only, with no variables."""
+    return (
+        operation.operation.value == "query"
+        and not operation.variable_definitions
+        and all(
+            isinstance(selection, FieldNode) and selection.name.value in INTROSPECTION_ROOTS
+            for selection in operation.selection_set.selections
+        )
+    )
 
 
 class DocumentCache:
@@ -87,7 +72,13 @@ class DocumentCache:
         self._schema = schema
         self._settings = settings
         self._entries: OrderedDict[str, PreparedDocument] = OrderedDict()
+        self.limits = Limits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_cost=settings.max_query_cost,
+        )
         self.validations = 0
+        self.measured_nodes = 0
 
     def prepare(self, source: str) -> PreparedDocument:
         """The prepared document for `source`, from the cache when it was seen before."""
@@ -102,15 +93,81 @@ class DocumentCache:
                 self._entries.popitem(last=False)
         return entry
 
+    def budget(
+        self,
+        prepared: PreparedDocument,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any] | None,
+    ) -> OperationBudget:
+        """The figures of the operation about to run; raises BudgetExceeded past a limit."""
+        name = operation.name.value if operation.name else None
+        known = prepared.budgets.get(name)
+        if known is not None:
+            return known
+        assert prepared.document is not None
+        measure = DocumentMeasure(self._schema, prepared.document, self.limits, variables or {})
+        self.measured_nodes += measure.nodes_visited
+        return measure.operation(operation)
+
     def _prepare_uncached(self, source: str) -> PreparedDocument:
         try:
-            document = parse(source, max_tokens=self._settings.max_query_length)
+            document = parse(source, max_tokens=self._settings.max_query_tokens)
         except GraphQLError as error:
-            return PreparedDocument(None, (error,))
+            code = "LIMIT" if "tokens" in error.message else "GRAPHQL_PARSE_FAILED"
+            return PreparedDocument(None, (GraphQLError(error.message, extensions={"code": code}),))
+        reason = check_document_strings(source, document)
+        if reason is not None:
+            message = f"A string in the document {reason}."
+            return PreparedDocument(None, (GraphQLError(message, extensions={"code": "INVALID"}),))
         try:
-            _measure(document, self._settings.max_query_depth, self._settings.max_aliases)
-        except _LimitExceeded as exc:
-            return PreparedDocument(None, (GraphQLError(str(exc)),))
+            budgets = self._measure(document)
+        except BudgetExceeded as exc:
+            return PreparedDocument(None, (refusal(exc),))
         self.validations += 1
-        errors = validate(self._schema, document)
-        return PreparedDocument(document, tuple(errors))
+        # Every validation error is the document's fault, a scalar refusing a literal too.
+        errors = tuple(
+            GraphQLError(e.message, e.nodes, extensions={"code": "GRAPHQL_VALIDATION_FAILED"})
+            for e in validate(self._schema, document)
+        )
+        return PreparedDocument(document, errors, budgets)
+
+    def _measure(self, document: DocumentNode) -> dict[str | None, OperationBudget]:
+        """Worst-case figures of every operation that hold whatever the variables.
+
+        An operation over the cost limit only because a variable sizes one of its lists is
+        left to be measured per request; measured with every variable-sized list empty, it
+        must still be within the limit.
+        """
+        measure = DocumentMeasure(self._schema, document, self.limits)
+        self.measured_nodes += measure.nodes_visited
+        budgets: dict[str | None, OperationBudget] = {}
+        for operation in measure.operations:
+            name = operation.name.value if operation.name else None
+            try:
+                budgets[name] = measure.operation(operation)
+            except BudgetExceeded as exc:
+                if exc.code != "TOO_COMPLEX" or not measure.variable_sized:
+                    raise
+                smallest = DocumentMeasure(self._schema, document, self.limits, _EMPTY_LISTS)
+                self.measured_nodes += smallest.nodes_visited
+                smallest.operation(operation)
+        return budgets
+
+
+class _EmptyLists(Mapping[str, Any]):
+    """Variables as small as they can be: every variable is 0 (a page of nothing)."""
+
+    def __getitem__(self, key: str) -> Any:
+        return 0
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+_EMPTY_LISTS = _EmptyLists()

@@ -23,11 +23,14 @@ from tortoise.models import Model
 
 from schema.context import RequestContext
 from server.accounts import authenticate
-from server.documents import DocumentCache
+from server.db import is_unreachable
+from server.documents import DocumentCache, is_introspection_only, refusal
 from server.execution import ExecutionContext
 from server.graphiql import graphiql_page
 from server.http_errors import BadRequest
 from server.multipart import UploadedFile, discard_files, read_multipart
+from server.query_budget import BudgetExceeded
+from server.request_body import check_declared_length, check_value, parse_json, read_limited
 from server.settings import Settings
 
 logger = logging.getLogger("wallchart.graphql")
@@ -74,7 +77,7 @@ def params_from_mapping(data: Any) -> GraphQLParams:
     if isinstance(variables, str):
         try:
             variables = json.loads(variables) if variables else None
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             raise BadRequest("`variables` is not valid JSON.") from None
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("`variables` must be an object.")
@@ -87,19 +90,21 @@ def params_from_mapping(data: Any) -> GraphQLParams:
 async def read_params(request: Request, settings: Settings) -> GraphQLParams:
     """The GraphQL parameters of a GET query string or a JSON or multipart POST body."""
     if request.method == "GET":
-        return params_from_mapping(dict(request.query_params))
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        query = dict(request.query_params)
+        check_value(query, settings.max_json_depth)
+        return checked_params(params_from_mapping(query), settings)
+    content_type = request_content_type(request)
     if content_type == "application/json":
-        body = await request.body()
-        try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise BadRequest("The request body is not valid JSON.") from None
-        return params_from_mapping(data)
+        check_declared_length(request, settings.max_body_bytes)
+        body = await read_limited(request.stream(), settings.max_body_bytes)
+        return checked_params(
+            params_from_mapping(parse_json(body, settings.max_json_depth)), settings
+        )
     if content_type == "multipart/form-data":
         operations, files = await read_multipart(request, settings)
         try:
-            params = params_from_mapping(operations)
+            check_value(operations, settings.max_json_depth)
+            params = checked_params(params_from_mapping(operations), settings)
         except BadRequest:
             discard_files(files)
             raise
@@ -110,6 +115,18 @@ async def read_params(request: Request, settings: Settings) -> GraphQLParams:
         f"got {content_type or 'no content type'}.",
         status=400,
     )
+
+
+def request_content_type(request: Request) -> str:
+    """The media type of the request body, lower-cased, without parameters."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def checked_params(params: GraphQLParams, settings: Settings) -> GraphQLParams:
+    """Refuse a variables string nested too deep or holding unstorable strings."""
+    if params.variables:
+        check_value(params.variables, settings.max_json_depth)
+    return params
 
 
 def bearer_token(request: Request) -> str | None:
@@ -124,6 +141,26 @@ def bearer_token(request: Request) -> str | None:
 def wants_html(request: Request) -> bool:
     """True for a browser navigating to the endpoint (GraphiQL), not a GraphQL GET."""
     return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
+
+
+RETRY_AFTER_SECONDS = 5
+"""What a client is told to wait when the database cannot be reached."""
+
+
+def unavailable_response() -> Response:
+    """503 with a GraphQL error: the database cannot be reached; the client may retry."""
+    return JSONResponse(
+        {
+            "errors": [
+                {
+                    "message": "The service cannot reach its database; retry shortly.",
+                    "extensions": {"code": "UNAVAILABLE"},
+                }
+            ]
+        },
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 class GraphQLEndpoint:
@@ -144,6 +181,10 @@ class GraphQLEndpoint:
             return await self.run(request, params)
         except BadRequest as exc:
             return self.error_response(exc.message, exc.status, exc.code)
+        except Exception as exc:
+            if is_unreachable(exc):
+                return unavailable_response()
+            raise
         finally:
             if params is not None:
                 discard_files(params.files)
@@ -178,6 +219,13 @@ class GraphQLEndpoint:
             )
         if params.files and operation.operation != OperationType.MUTATION:
             raise BadRequest("Only mutations may carry files.")
+        try:
+            budget = self.documents.budget(prepared, operation, params.variables)
+        except BudgetExceeded as exc:
+            return JSONResponse({"errors": [refusal(exc).formatted]}, status_code=400)
+        cost = {"cost": {"requested": budget.cost, "limit": self.settings.max_query_cost}}
+        if prepared.introspection_answer is not None:
+            return JSONResponse({**prepared.introspection_answer, "extensions": cost})
         token = bearer_token(request)
         context = RequestContext(
             request=request,
@@ -197,23 +245,36 @@ class GraphQLEndpoint:
         )
         if is_awaitable(result):
             result = await result
-        return self.result_response(result)
+        if any(is_unreachable(error.original_error) for error in result.errors or ()):
+            return unavailable_response()
+        payload, status = self.result_payload(result)
+        if (
+            status == 200
+            and not result.errors
+            and len(document.definitions) == 1
+            and is_introspection_only(operation)
+        ):
+            prepared.introspection_answer = payload
+        return JSONResponse({**payload, "extensions": cost}, status_code=status)
 
-    def result_response(self, result: ExecutionResult) -> Response:
-        """JSON response of an execution; 400 when it did not start (bad variables).
+    def result_payload(self, result: ExecutionResult) -> tuple[dict[str, Any], int]:
+        """JSON body and status of an execution; 400 when it did not start (bad variables).
 
         Errors raised while resolving fields carry a path; when there is no data and no
         error has one, the variables were refused before execution began.
         """
         payload: dict[str, Any] = {}
+        not_started = bool(result.errors) and not any(e.path for e in result.errors or ())
         if result.errors:
-            payload["errors"] = [self.format_error(e) for e in result.errors]
+            payload["errors"] = [
+                self.format_error(e, default_code="INVALID" if not_started else None)
+                for e in result.errors
+            ]
         payload["data"] = result.data
-        not_started = result.errors and not any(e.path for e in result.errors)
         status = 400 if result.data is None and not_started else 200
-        return JSONResponse(payload, status_code=status)
+        return payload, status
 
-    def format_error(self, error: GraphQLError) -> dict[str, Any]:
+    def format_error(self, error: GraphQLError, default_code: str | None = None) -> dict[str, Any]:
         """The client's view of an error; unexpected exceptions are masked unless debugging."""
         original = error.original_error
         if original is not None and not isinstance(original, GraphQLError):
@@ -229,7 +290,10 @@ class GraphQLEndpoint:
                     extensions={"code": "INTERNAL"},
                 )
                 return masked.formatted
-        return error.formatted
+        formatted = error.formatted
+        if default_code is not None and "code" not in (formatted.get("extensions") or {}):
+            formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": default_code}
+        return formatted
 
     @staticmethod
     def error_response(message: str, status: int, code: str) -> Response:

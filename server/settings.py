@@ -113,6 +113,7 @@ class Settings:
         "believed; empty: the socket's peer is the client",
     )
     max_query_length: int = _field(20_000, int, "Longest GraphQL document accepted, in chars")
+    max_query_tokens: int = _field(5_000, int, "Most lexical tokens in one GraphQL document")
     max_query_depth: int = _field(12, int, "Deepest selection nesting accepted")
     max_aliases: int = _field(30, int, "Most aliases in one document")
     max_query_cost: int = _field(

@@ -6,16 +6,19 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from schema import build_schema
 from schema.scalars import set_display_zone
-from server.db import apply_migrations, close_db, init_db
+from server.db import UNREACHABLE_ERRORS, apply_migrations, close_db, init_db
 from server.exports import ROUTES as EXPORT_ROUTES
 from server.graphiql import ASSETS_DIR, ASSETS_URL
-from server.graphql_http import GraphQLEndpoint
+from server.graphql_http import GraphQLEndpoint, unavailable_response
 from server.photo_files import PhotoFileEndpoint
+from server.probes import Readiness, healthz
 from server.settings import Settings
 
 
@@ -37,11 +40,22 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> St
 
     routes = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/readyz", Readiness(settings).handle, methods=["GET", "HEAD"]),
         *EXPORT_ROUTES,
         Route("/photos/{photo_id:int}/{variant:str}", PhotoFileEndpoint(settings).handle),
         Mount(ASSETS_URL, app=StaticFiles(directory=ASSETS_DIR, check_dir=False)),
     ]
-    app = Starlette(debug=settings.debug, routes=routes, lifespan=lifespan)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return unavailable_response()
+
+    app = Starlette(
+        debug=settings.debug,
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=dict.fromkeys(UNREACHABLE_ERRORS, unavailable),
+    )
     app.state.settings = settings
     app.state.graphql = endpoint
     return app

@@ -77,7 +77,7 @@ async def apply_migrations(settings: Settings) -> None:
         await Tortoise.close_connections()
 
 
-_UNREACHABLE = (
+UNREACHABLE_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
     socket.gaierror,
@@ -96,7 +96,7 @@ def is_unreachable(error: BaseException | None) -> bool:
     """
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
-        if isinstance(error, _UNREACHABLE):
+        if isinstance(error, UNREACHABLE_ERRORS):
             return True
         if type(error) is OSError and str(error).startswith("Multiple exceptions"):
             return True  # every address of the host refused the connection

@@ -53,6 +53,12 @@ def refusal(exc: BudgetExceeded) -> GraphQLError:
     return GraphQLError(exc.message, extensions=exc.extensions)
 
 
+def single_operation(document: DocumentNode) -> bool:
+    """True when the document defines one operation (and any number of fragments)."""
+    operations = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return sum(1 for _ in operations) == 1
+
+
 def is_introspection_only(operation: OperationDefinitionNode) -> bool:
     """True when the operation is a query of introspection fields only, with no variables."""
     return (
@@ -132,11 +138,11 @@ class DocumentCache:
         return PreparedDocument(document, errors, budgets)
 
     def _measure(self, document: DocumentNode) -> dict[str | None, OperationBudget]:
-        """Worst-case figures of every operation that hold whatever the variables.
+        """Figures of the operations whose figures are the same for every request.
 
-        An operation over the cost limit only because a variable sizes one of its lists is
-        left to be measured per request; measured with every variable-sized list empty, it
-        must still be within the limit.
+        An operation with a list sized by a variable is measured again per request, so that
+        its cost is the request's own; here it must be within the limits at its worst, or at
+        least with every variable-sized list empty.
         """
         measure = DocumentMeasure(self._schema, document, self.limits)
         self.measured_nodes += measure.nodes_visited
@@ -144,13 +150,16 @@ class DocumentCache:
         for operation in measure.operations:
             name = operation.name.value if operation.name else None
             try:
-                budgets[name] = measure.operation(operation)
+                budget = measure.operation(operation)
             except BudgetExceeded as exc:
                 if exc.code != "TOO_COMPLEX" or not measure.variable_sized:
                     raise
                 smallest = DocumentMeasure(self._schema, document, self.limits, _EMPTY_LISTS)
                 self.measured_nodes += smallest.nodes_visited
                 smallest.operation(operation)
+                continue
+            if not budget.variable_sized:
+                budgets[name] = budget
         return budgets
 
 

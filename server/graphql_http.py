@@ -24,7 +24,7 @@ from tortoise.models import Model
 from schema.context import RequestContext
 from server.accounts import authenticate
 from server.db import is_unreachable
-from server.documents import DocumentCache, is_introspection_only, refusal
+from server.documents import DocumentCache, is_introspection_only, refusal, single_operation
 from server.execution import ExecutionContext
 from server.graphiql import graphiql_page
 from server.http_errors import BadRequest
@@ -251,7 +251,7 @@ class GraphQLEndpoint:
         if (
             status == 200
             and not result.errors
-            and len(document.definitions) == 1
+            and single_operation(document)
             and is_introspection_only(operation)
         ):
             prepared.introspection_answer = payload

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import graphene
 from graphene import ResolveInfo
 
-from schema.errors import Problem, UserInputError, errors_field
+from schema.errors import UserInputError, errors_field
 from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN
 from schema.relay import Node
 from schema.scalars import DateTime
 from server import accounts, audit, models
+from server.client_address import UNKNOWN_ADDRESS, client_address
 
 Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")
 
@@ -92,15 +94,48 @@ class Queries:
         return info.context.user
 
 
-@mutation(LoginPayload, LoginInput, roles=None, description="Sign in and get a bearer token.")
-async def login(info: ResolveInfo, user: models.User | None, input: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _CheckedLogin:
+    """What `login` hands from its password check to its transaction."""
+
+    user: models.User
+    device_name: str | None
+
+
+def _client_address(info: ResolveInfo) -> str:
+    """The caller's address; requests made without HTTP (direct calls) share one."""
+    request = info.context.request
+    if request is None:
+        return UNKNOWN_ADDRESS
+    return client_address(request, info.context.settings)
+
+
+async def _check_credentials(info: ResolveInfo, user: models.User | None, input: Any) -> Any:
+    """Throttle and verify before the transaction: hashing must not hold a connection.
+
+    A refusal raised here keeps the failure it recorded (nothing is rolled back).
+    """
     try:
-        issued = await accounts.login(
-            info.context.settings, input.username, input.password, input.device_name
+        signed_in = await accounts.check_credentials(
+            info.context.settings, input.username, input.password, _client_address(info)
         )
     except accounts.LoginRefused as refused:
-        # Failed attempts must be counted, so they are committed rather than rolled back.
-        return {"committed_errors": [Problem(refused.code, refused.message)]}
+        raise UserInputError.one(refused.code, refused.message) from None
+    return _CheckedLogin(signed_in, input.device_name)
+
+
+@mutation(
+    LoginPayload,
+    LoginInput,
+    roles=None,
+    description="Sign in and get a bearer token.",
+    prepare=_check_credentials,
+)
+async def login(info: ResolveInfo, user: models.User | None, input: Any) -> dict[str, Any]:
+    try:
+        issued = await accounts.issue_token(info.context.settings, input.user, input.device_name)
+    except accounts.LoginRefused as refused:
+        raise UserInputError.one(refused.code, refused.message, ("input", "deviceName")) from None
     await audit.record(issued.user, "login", issued.user, after={"device_name": input.device_name})
     return {"token": issued.token, "expires_at": issued.expires_at, "user": issued.user}
 

@@ -64,13 +64,12 @@ def mutation(
     """Turn `body(info, user, input) -> payload fields` into a mutation field.
 
     `roles` declares who may call it (None: anyone). The body runs in one database
-    transaction; raising UserInputError rolls it back and answers `errors` instead. A body
-    that must keep what it wrote while refusing (the login throttle counting a failure)
-    returns its problems under `committed_errors`.
+    transaction; raising UserInputError rolls it back and answers `errors` instead.
 
     `prepare(info, user, input) -> input`, when given, runs after the role check and before
     the transaction, for slow work that must not hold a database connection (decoding an
-    uploaded photo); it may raise UserInputError too.
+    uploaded photo, checking a password); it may raise UserInputError too, and what it
+    wrote stays (the login throttle's count of failures).
     """
     allowed = None if roles is None else frozenset(roles)
 
@@ -86,7 +85,7 @@ def mutation(
                 values = await _run_in_transaction(body, info, user, input)
             except UserInputError as exc:
                 return payload(errors=user_errors(exc.problems))
-            return payload(errors=user_errors(values.pop("committed_errors", ())), **values)
+            return payload(errors=[], **values)
 
         arguments = {"input": graphene.Argument(input_type, required=True)} if input_type else {}
         field = graphene.Field(

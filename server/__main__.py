@@ -171,7 +171,15 @@ def _serve(settings: Settings, *, seed: bool) -> None:
     print(f"Demo sign-ins (password {settings.demo_password!r}):")
     for username, role, _, _ in DEMO_USERS:
         print(f"  {username:<12} {role.value}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # Client addresses behind a proxy come from WALLCHART_TRUSTED_PROXIES alone, so uvicorn
+    # must not rewrite them from X-Forwarded-For itself.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 if __name__ == "__main__":

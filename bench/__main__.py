@@ -22,21 +22,15 @@ from typing import Any
 
 import httpx
 
-from bench import database, load, queries, servers
+from bench import budget, database, load, queries, servers
 from bench.app import BASELINES_ENV, COUNT_SQL_ENV
 from bench.report import Row, table, write
 from bench.sqlcount import HEADER
 from server.scale_seed import BUSY_SITE_MANAGER, SUPERVISOR
 from server.settings import Settings
 
-LOGIN = """
-mutation Login($username: String!, $password: String!) {
-  login(input: {username: $username, password: $password, deviceName: "bench"}) {
-    token
-    errors { message }
-  }
-}
-"""
+# Share of the CPUs busy before the run above which the figures are flagged.
+BUSY_WARNING = 0.25
 
 
 @dataclass(frozen=True)
@@ -76,7 +70,7 @@ def bare(path: str, token: str) -> load.Request:
 
 async def login(http: httpx.AsyncClient, username: str, password: str) -> str:
     """A bearer token for a seeded user."""
-    body = {"query": LOGIN, "variables": {"username": username, "password": password}}
+    body = {"query": queries.LOGIN, "variables": {"username": username, "password": password}}
     answer = (await http.post("/graphql", json=body)).json()
     payload = answer["data"]["login"]
     if not payload["token"]:
@@ -133,7 +127,7 @@ async def compare(
     if problem:
         raw["error"] = problem
         return None, raw
-    raw["same_json"] = answers[0] == answers[1]
+    raw["same_json"] = load.without_extensions(answers[0]) == load.without_extensions(answers[1])
     ratios, cpu_ratios = [], []
     for _ in range(cfg.rounds):
         theirs, base_cpu = await base.run(cfg, concurrency)
@@ -322,9 +316,25 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
     finally:
         for server in (main, nocache, counting):
             server.stop()
+    rows += await measure_budget(cfg, settings)
     meta["photos"] = run_photos(photo_env)
     meta["seconds"] = round(time.perf_counter() - started, 1)
     return rows, meta
+
+
+async def measure_budget(cfg: Config, settings: Settings) -> list[Row]:
+    """The request-budget rows (bench.budget), on a server process of their own."""
+    print("request-budget rows: hostile documents, sign-ins, a 100 MB body ...", flush=True)
+    return await budget.rows(cfg.database_url, cfg.quick, settings.demo_password)
+
+
+async def measure_only(
+    part: str, cfg: Config, settings: Settings, started: float
+) -> tuple[list[Row], dict]:
+    """One part of the bench alone (`--only budget`)."""
+    assert part == "budget"
+    rows = await measure_budget(cfg, settings)
+    return rows, {"only": part, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def throughput_verdict(ratio: float | None, raw: dict[str, Any], goal: float) -> tuple[bool, str]:
@@ -377,6 +387,12 @@ def main(argv: list[str] | None = None) -> None:
     """Run the bench and print its table."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="SQLite, 500 projects, short runs")
+    parser.add_argument(
+        "--only",
+        choices=["budget"],
+        help="run one part alone: budget = the request-budget rows (hostile documents, "
+        "sign-ins, a 100 MB body)",
+    )
     args = parser.parse_args(argv)
     cfg = config(args.quick)
     started = time.perf_counter()
@@ -384,7 +400,17 @@ def main(argv: list[str] | None = None) -> None:
     prepared = asyncio.run(database.prepare(settings, cfg.projects))
     state = "reused" if prepared.reused else f"seeded {prepared.report.total} rows"
     print(f"bench database {cfg.database_url}: {state} in {prepared.seconds:.1f}s", flush=True)
-    rows, meta = asyncio.run(measure(cfg, settings, started))
+    busy = servers.machine_busy()
+    if busy > BUSY_WARNING:
+        print(
+            f"warning: the machine is {busy:.0%} busy before the run (other processes); "
+            "latency ratios will be distorted",
+            flush=True,
+        )
+    if args.only:
+        rows, meta = asyncio.run(measure_only(args.only, cfg, settings, started))
+    else:
+        rows, meta = asyncio.run(measure(cfg, settings, started))
     meta.update(
         {
             "database_url": cfg.database_url,
@@ -395,6 +421,7 @@ def main(argv: list[str] | None = None) -> None:
             "seconds_per_round": cfg.seconds,
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
+            "machine_busy_before": round(busy, 3),
         }
     )
     print()
@@ -407,17 +434,23 @@ def main(argv: list[str] | None = None) -> None:
         for side in rnd.values()
     )
     meta["requests"] = {"sent": sent, "failed": failed}
+    if busy > BUSY_WARNING:
+        print(f"\nthe machine was {busy:.0%} busy with other work before the run")
     print(f"\nrequests under load: {sent}, failed: {failed}")
-    cut = meta["disconnects"]
-    print(
-        f"hung up on {cut['cut_off']} requests mid-way; sessions idle in transaction after the"
-        f" run: {cut['idle_in_transaction'] if cut['idle_in_transaction'] is not None else 'n/a'}"
-    )
-    photos = meta["photos"]
-    if "stdout" in photos:
+    unanswered = sum(row.raw.get("unanswered", 0) for row in rows)
+    print(f"request-budget rows: {unanswered} requests timed out, dropped or answered 5xx")
+    cut = meta.get("disconnects")
+    if cut:
+        idle = cut["idle_in_transaction"]
+        print(
+            f"hung up on {cut['cut_off']} requests mid-way; sessions idle in transaction after"
+            f" the run: {idle if idle is not None else 'n/a'}"
+        )
+    photos = meta.get("photos")
+    if photos and "stdout" in photos:
         print(f"\nphoto figures (python -m bench.photos, exit {photos['returncode']}):")
         print(photos["stdout"].rstrip() or photos["stderr"].rstrip())
-    else:
+    elif photos:
         print(f"\nphoto figures: {photos['skipped']}")
     write(rows, meta)
     print(f"\nraw numbers in bench/results.json; whole run {meta['seconds']:.0f}s")

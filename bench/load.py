@@ -58,6 +58,13 @@ class Measurement:
         }
 
 
+def without_extensions(answer: Any) -> Any:
+    """A GraphQL answer without its `extensions` (the cost every answer carries)."""
+    if not isinstance(answer, dict):
+        return answer
+    return {key: value for key, value in answer.items() if key != "extensions"}
+
+
 def client(base_url: str, connections: int) -> httpx.AsyncClient:
     """A keep-alive client with room for `connections` concurrent requests."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)

@@ -263,6 +263,9 @@ def main() -> None:
             "WALLCHART_SECRET_KEY": secrets.token_urlsafe(32),
             "WALLCHART_HOST": "127.0.0.1",
             "WALLCHART_PORT": str(port),
+            # One user sends four, then eight uploads at once here: the figures are about the
+            # service's CPU and memory, not the per-user limit (default 3, RATE_LIMITED past it).
+            "WALLCHART_MAX_UPLOADS_PER_USER": "8",
         }
         token, project_id = asyncio.run(prepare_database(env))
         server = subprocess.Popen(

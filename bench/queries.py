@@ -4,6 +4,15 @@ from __future__ import annotations
 
 ME = "query Me { me { id } }"
 
+LOGIN = """
+mutation Login($username: String!, $password: String!) {
+  login(input: {username: $username, password: $password, deviceName: "bench"}) {
+    token
+    errors { message }
+  }
+}
+"""
+
 HOME = """
 query Home($first: Int!) {
   me {

@@ -16,6 +16,22 @@ import httpx
 LOG_DIR = Path("var/bench")
 
 
+def cpu_jiffies(stat: str) -> tuple[int, int]:
+    """(busy, total) clock ticks of all CPUs from the text of /proc/stat."""
+    fields = [int(value) for value in stat.splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def machine_busy(seconds: float = 1.0) -> float:
+    """Share of all CPUs busy over `seconds` (other people's work, when taken before a run)."""
+    stat = Path("/proc/stat")
+    busy, total = cpu_jiffies(stat.read_text())
+    time.sleep(seconds)
+    busy_after, total_after = cpu_jiffies(stat.read_text())
+    return (busy_after - busy) / max(total_after - total, 1)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:

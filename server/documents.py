@@ -26,7 +26,7 @@ from graphql import (
     validate,
 )
 
-from server.query_budget import BudgetExceeded, DocumentMeasure, Limits, OperationBudget
+from server.query_budget import BudgetExceeded, Limits, OperationBudget, measure_document
 from server.request_body import check_document_strings
 from server.settings import Settings
 
@@ -111,7 +111,7 @@ class DocumentCache:
         if known is not None:
             return known
         assert prepared.document is not None
-        measure = DocumentMeasure(self._schema, prepared.document, self.limits, variables or {})
+        measure = measure_document(self._schema, prepared.document, self.limits, variables or {})
         self.measured_nodes += measure.nodes_visited
         return measure.operation(operation)
 
@@ -144,7 +144,7 @@ class DocumentCache:
         its cost is the request's own; here it must be within the limits at its worst, or at
         least with every variable-sized list empty.
         """
-        measure = DocumentMeasure(self._schema, document, self.limits)
+        measure = measure_document(self._schema, document, self.limits)
         self.measured_nodes += measure.nodes_visited
         budgets: dict[str | None, OperationBudget] = {}
         for operation in measure.operations:
@@ -154,7 +154,7 @@ class DocumentCache:
             except BudgetExceeded as exc:
                 if exc.code != "TOO_COMPLEX" or not measure.variable_sized:
                     raise
-                smallest = DocumentMeasure(self._schema, document, self.limits, _EMPTY_LISTS)
+                smallest = measure_document(self._schema, document, self.limits, _EMPTY_LISTS)
                 self.measured_nodes += smallest.nodes_visited
                 smallest.operation(operation)
                 continue

@@ -28,10 +28,13 @@ from server.documents import DocumentCache, is_introspection_only, refusal, sing
 from server.execution import ExecutionContext
 from server.graphiql import graphiql_page
 from server.http_errors import BadRequest
-from server.multipart import UploadedFile, discard_files, read_multipart
+from server.models import User
+from server.multipart import UploadedFile, check_csrf_header, discard_files, read_multipart
 from server.query_budget import BudgetExceeded
 from server.request_body import check_declared_length, check_value, parse_json, read_limited
 from server.settings import Settings
+from server.slow_clients import stream_within_budget
+from server.upload_slots import UploadSlots
 
 logger = logging.getLogger("wallchart.graphql")
 
@@ -96,7 +99,13 @@ async def read_params(request: Request, settings: Settings) -> GraphQLParams:
     content_type = request_content_type(request)
     if content_type == "application/json":
         check_declared_length(request, settings.max_body_bytes)
-        body = await read_limited(request.stream(), settings.max_body_bytes)
+        chunks = stream_within_budget(
+            request,
+            deadline_seconds=settings.upload_deadline_seconds,
+            grace_seconds=settings.upload_grace_seconds,
+            min_bytes_per_second=settings.upload_min_bytes_per_second,
+        )
+        body = await read_limited(chunks, settings.max_body_bytes)
         return checked_params(
             params_from_mapping(parse_json(body, settings.max_json_depth)), settings
         )
@@ -143,6 +152,8 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
 
 
+_NOT_LOOKED_UP = object()
+
 RETRY_AFTER_SECONDS = 5
 """What a client is told to wait when the database cannot be reached."""
 
@@ -170,6 +181,7 @@ class GraphQLEndpoint:
         self.schema = schema
         self.settings = settings
         self.documents = DocumentCache(schema.graphql_schema, settings)
+        self.upload_slots = UploadSlots.from_settings(settings)
 
     async def handle(self, request: Request) -> Response:
         """Answer one HTTP request to /graphql."""
@@ -177,10 +189,12 @@ class GraphQLEndpoint:
             return graphiql_page()
         params: GraphQLParams | None = None
         try:
+            if request.method == "POST" and request_content_type(request) == "multipart/form-data":
+                return await self.handle_upload(request)
             params = await read_params(request, self.settings)
             return await self.run(request, params)
         except BadRequest as exc:
-            return self.error_response(exc.message, exc.status, exc.code)
+            return self.error_response(exc.message, exc.status, exc.code, exc.headers)
         except Exception as exc:
             if is_unreachable(exc):
                 return unavailable_response()
@@ -188,6 +202,36 @@ class GraphQLEndpoint:
         finally:
             if params is not None:
                 discard_files(params.files)
+
+    async def handle_upload(self, request: Request) -> Response:
+        """A multipart request: signed in, within the user's uploads at once, then read.
+
+        Only mutations of signed-in users take files, so anyone else is refused before a byte
+        of the body is read; so is a user already running as many uploads as allowed.
+        """
+        check_csrf_header(request)
+        user = await self.viewer(request)
+        if user is None:
+            raise BadRequest(
+                "Sign in to upload files: send Authorization: Bearer <token>.",
+                401,
+                "UNAUTHENTICATED",
+            )
+        with self.upload_slots.hold(user.id):
+            params = await read_params(request, self.settings)
+            try:
+                return await self.run(request, params)
+            finally:
+                discard_files(params.files)
+
+    async def viewer(self, request: Request) -> User | None:
+        """The user the request's bearer token belongs to, looked up once per request."""
+        known = getattr(request.state, "viewer", _NOT_LOOKED_UP)
+        if known is not _NOT_LOOKED_UP:
+            return known
+        token = bearer_token(request)
+        request.state.viewer = await authenticate(token) if token else None
+        return request.state.viewer
 
     async def run(self, request: Request, params: GraphQLParams) -> Response:
         """Prepare, check and execute the operation of `params`."""
@@ -226,12 +270,11 @@ class GraphQLEndpoint:
         cost = {"cost": {"requested": budget.cost, "limit": self.settings.max_query_cost}}
         if prepared.introspection_answer is not None:
             return JSONResponse({**prepared.introspection_answer, "extensions": cost})
-        token = bearer_token(request)
         context = RequestContext(
             request=request,
             settings=self.settings,
-            user=await authenticate(token) if token else None,
-            token=token,
+            user=await self.viewer(request),
+            token=bearer_token(request),
             files=params.files,
         )
         result = execute(
@@ -296,8 +339,12 @@ class GraphQLEndpoint:
         return formatted
 
     @staticmethod
-    def error_response(message: str, status: int, code: str) -> Response:
+    def error_response(
+        message: str, status: int, code: str, headers: dict[str, str] | None = None
+    ) -> Response:
         """A GraphQL-shaped error body for a request that could not run."""
         return JSONResponse(
-            {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+            {"errors": [{"message": message, "extensions": {"code": code}}]},
+            status_code=status,
+            headers=headers,
         )

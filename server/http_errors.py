@@ -11,3 +11,8 @@ class BadRequest(Exception):
         self.message = message
         self.status = status
         self.code = code
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the refusal is sent with (none by default)."""
+        return {}

@@ -125,7 +125,10 @@ class DocumentMeasure:
     """Measures the operations of one parsed document against the schema.
 
     `variables` are the request's raw variables; None measures every variable-sized list at
-    its largest (a worst case that holds for any request), noting that it did.
+    its largest (a worst case that holds for any request), noting that it did. With
+    `exact_introspection` False, introspection counts 1 per `__schema`/`__type` (a lower bound:
+    cheap, and enough to refuse most documents that abuse it); `introspects` then says whether
+    an exact count could change the figures.
     """
 
     def __init__(
@@ -134,10 +137,14 @@ class DocumentMeasure:
         document: DocumentNode,
         limits: Limits,
         variables: Mapping[str, Any] | None = None,
+        *,
+        exact_introspection: bool = True,
     ) -> None:
         self.schema = schema
         self.limits = limits
         self.variables = variables
+        self.exact_introspection = exact_introspection
+        self.introspects = False
         self.variable_sized = False
         self.fragments: dict[str, FragmentDefinitionNode] = {}
         self.operations: list[OperationDefinitionNode] = []
@@ -148,8 +155,14 @@ class DocumentMeasure:
                 self.operations.append(definition)
         self.defaults = self._variable_defaults()
         self.figures: dict[str, Figures] = {}
-        self.introspection = IntrospectionCounter(schema, self.fragments, limits.max_cost)
+        self.introspection = IntrospectionCounter(
+            schema,
+            self.fragments,
+            limits.max_cost,
+            document.loc.source.body if document.loc else "",
+        )
         self.nodes_visited = 0
+        self._measured: dict[int, OperationBudget] = {}
         for name in self._fragment_order():
             fragment = self.fragments[name]
             parent = schema.get_type(fragment.type_condition.name.value)
@@ -157,6 +170,12 @@ class DocumentMeasure:
 
     def operation(self, operation: OperationDefinitionNode) -> OperationBudget:
         """The figures of `operation`; raises BudgetExceeded past any limit."""
+        known = self._measured.get(id(operation))
+        if known is None:
+            known = self._measured[id(operation)] = self._operation(operation)
+        return known
+
+    def _operation(self, operation: OperationDefinitionNode) -> OperationBudget:
         root = self.schema.get_root_type(operation.operation)
         figures = self._selection(root, operation.selection_set)
         depth = figures.depth + 1
@@ -310,7 +329,10 @@ class DocumentMeasure:
                 depth=inner.full_depth + 1,
                 limit=MAX_INTROSPECTION_DEPTH,
             )
-        if node.name.value == "__schema":
+        self.introspects = True
+        if not self.exact_introspection:
+            counted = 0
+        elif node.name.value == "__schema":
             counted = self.introspection.count(node.selection_set, "__Schema", self.schema)
         else:
             type_name = self._string_argument(node, "name")
@@ -375,6 +397,31 @@ class DocumentMeasure:
         return None
 
 
+def measure_document(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    limits: Limits,
+    variables: Mapping[str, Any] | None = None,
+) -> DocumentMeasure:
+    """The document measured, introspection counted exactly; raises BudgetExceeded.
+
+    A first pass counts introspection at its lower bound: a document already past the limits
+    then is refused without walking the schema at all.
+    """
+    cheap = DocumentMeasure(schema, document, limits, variables, exact_introspection=False)
+    for operation in cheap.operations:
+        try:
+            cheap.operation(operation)
+        except BudgetExceeded as exc:
+            if exc.code != "TOO_COMPLEX" or not cheap.variable_sized or variables is not None:
+                raise
+    if not cheap.introspects:
+        return cheap
+    exact = DocumentMeasure(schema, document, limits, variables)
+    exact.nodes_visited += cheap.nodes_visited
+    return exact
+
+
 def _spreads_of(selection_set: SelectionSetNode) -> list[str]:
     """Names of the fragments spread anywhere inside a selection set (iteratively)."""
     names: list[str] = []
@@ -403,21 +450,37 @@ def too_complex(cost: int, limit: int) -> BudgetExceeded:
 class IntrospectionCounter:
     """Counts the fields an introspection selection answers, by walking the schema.
 
-    Memoised by (selection set, schema element), and each new pair is at least one field of
-    the answer, so the walk stops as soon as it has seen more pairs than the cost limit.
+    Memoised by (text of the selection set, schema element): copies of one selection within
+    a document are counted once. Each new pair is at least one field of the answer, so the
+    walk stops as soon as it has seen more pairs than the cost limit.
     """
 
     def __init__(
-        self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode], limit: int
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        limit: int,
+        source: str,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.limit = limit
-        self.memo: dict[tuple[int, int], int] = {}
+        self.source = source
+        self.memo: dict[tuple[str | int, int], int] = {}
+        self._texts: dict[int, str | int] = {}
+
+    def _text(self, selection_set: SelectionSetNode) -> str | int:
+        """The selection set's text (its identity when the document has no locations)."""
+        key = self._texts.get(id(selection_set))
+        if key is None:
+            loc = selection_set.loc
+            key = self.source[loc.start : loc.end] if loc and self.source else id(selection_set)
+            self._texts[id(selection_set)] = key
+        return key
 
     def count(self, selection_set: SelectionSetNode, kind: str, value: Any) -> int:
         """Fields answered by `selection_set` on the introspection object `value` of `kind`."""
-        key = (id(selection_set), id(value))
+        key = (self._text(selection_set), id(value))
         known = self.memo.get(key)
         if known is not None:
             return known

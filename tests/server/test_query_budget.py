@@ -15,6 +15,7 @@ from server.query_budget import (
     BudgetExceeded,
     DocumentMeasure,
     Limits,
+    measure_document,
 )
 
 SCHEMA = build_schema().graphql_schema
@@ -157,3 +158,24 @@ def test_introspection_work_stops_at_the_limit() -> None:
     with pytest.raises(BudgetExceeded):
         measured.operation(measured.operations[0])
     assert len(measured.introspection.memo) <= 1_000
+
+
+def test_a_document_past_the_limit_without_introspection_is_refused_before_walking_it() -> None:
+    walk = "__schema { types { fields { type { fields { name } } } } }"
+    document = parse(fragment_bomb(levels=8, width=6, leaf=walk))
+    cheap = DocumentMeasure(SCHEMA, document, Limits(12, 30, 50_000), exact_introspection=False)
+    with pytest.raises(BudgetExceeded):
+        cheap.operation(cheap.operations[0])
+    assert cheap.introspection.memo == {}
+    with pytest.raises(BudgetExceeded):
+        measure_document(SCHEMA, document, Limits(12, 30, 50_000))
+
+
+def test_copies_of_one_introspection_selection_are_walked_once() -> None:
+    walk = "types { name fields { name type { name } } }"
+    one = measure_document(SCHEMA, parse(f"{{ __schema {{ {walk} }} }}"), OPEN)
+    query = "{ " + " ".join(f"s{i}: __schema {{ {walk} }}" for i in range(3)) + " }"
+    three = measure_document(SCHEMA, parse(query), OPEN)
+    single = one.operation(one.operations[0]).cost
+    assert three.operation(three.operations[0]).cost == 3 * single
+    assert len(three.introspection.memo) == len(one.introspection.memo)

@@ -1,0 +1,148 @@
+"""The request-budget rows' helpers: hostile documents, the streamed body, the figures."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+
+import httpx
+import pytest
+from graphql import FragmentDefinitionNode, FragmentSpreadNode, parse, validate
+
+from bench.budget import (
+    SCHEMA_WALK,
+    VARIANTS,
+    Sample,
+    baseline_document,
+    fragment_bomb,
+    fragment_names,
+    json_body_chunks,
+    login_outcome,
+    outcome,
+    percentile,
+    proc_status,
+    tag,
+)
+from bench.servers import cpu_jiffies
+from schema import build_schema
+
+
+def _expanded_leaves(document: str) -> int:
+    """How many times a naive walk reaches a fragment without spreads."""
+    definitions = parse(document).definitions
+    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+
+    @cache
+    def leaves(name: str) -> int:
+        spreads = [
+            s.name.value
+            for s in fragments[name].selection_set.selections
+            if isinstance(s, FragmentSpreadNode)
+        ]
+        return sum(leaves(s) for s in spreads) if spreads else 1
+
+    root = re.match(r"query \{ \.\.\.(\w+) \}", document)
+    assert root is not None
+    return leaves(root.group(1))
+
+
+def test_the_attack_is_600_characters_of_ten_fragments_spread_six_times() -> None:
+    document = fragment_bomb()
+    lines = document.splitlines()
+    assert len(document) == 600
+    assert lines[0] == "query { ...a0 }"
+    assert lines[1] == "fragment a0 on Query { " + "...a1 " * 6 + "}"
+    assert lines[-1] == "fragment a9 on Query { __typename }"
+    assert _expanded_leaves(document) == 6**9
+
+
+def test_every_variant_is_valid_graphql_so_only_a_budget_can_refuse_it() -> None:
+    schema = build_schema().graphql_schema
+    for variant in VARIANTS:
+        document = variant.document(1234)
+        assert validate(schema, parse(document)) == [], variant.name
+        assert _expanded_leaves(document) == 6**9
+        assert len(document) < 800
+    assert validate(schema, parse(baseline_document(77))) == []
+
+
+def test_the_variants_have_aliases_and_a_schema_walk() -> None:
+    spreads, aliases, walk = (variant.document(5) for variant in VARIANTS)
+    assert "a:" not in spreads and "__schema" not in spreads
+    fragments = aliases.splitlines()[1:]
+    assert all(line.count("a: __typename") == 1 for line in fragments)
+    assert walk.splitlines()[-1].endswith(f"{{ {SCHEMA_WALK} }}")
+
+
+def test_each_request_sends_a_new_text_of_the_same_length() -> None:
+    for variant in VARIANTS:
+        texts = {variant.document(n) for n in range(0, 3000, 7)}
+        assert len(texts) == len(range(0, 3000, 7))
+        assert len({len(text) for text in texts}) == 1
+    baselines = {baseline_document(n) for n in range(3000)}
+    assert len(baselines) == 3000
+    assert baseline_document(0) == "{ aaaa: __typename }"
+
+
+def test_names_are_graphql_names_and_run_out_loudly() -> None:
+    assert fragment_names(0) == [f"a{level}" for level in range(10)]
+    assert fragment_names(53, 3) == ["b0", "b1", "a2"]
+    assert all(re.fullmatch(r"[A-Za-z]+", tag(n)) for n in (0, 51, 52, 52**3 - 1))
+    with pytest.raises(ValueError):
+        tag(52**3)
+    with pytest.raises(ValueError):
+        fragment_names(52**2, 2)
+
+
+@pytest.mark.parametrize("total", [60, 64 * 1024, 3 * 64 * 1024 + 17])
+def test_the_streamed_body_is_exact_valid_json(total: int) -> None:
+    chunks = list(json_body_chunks(total, chunk=64 * 1024))
+    body = b"".join(chunks)
+    assert len(body) == total
+    assert max(len(chunk) for chunk in chunks) <= 64 * 1024
+    assert json.loads(body)["query"] == "{ __typename }"
+    with pytest.raises(ValueError):
+        list(json_body_chunks(10))
+
+
+def test_the_memory_lines_of_proc_status() -> None:
+    text = (
+        "Name:\tpython\nVmPeak:\t  300000 kB\nVmHWM:\t   91000 kB\nVmRSS:\t   88000 kB\n"
+        "Threads:\t3\n"
+    )
+    assert proc_status(text) == {"VmPeak": 300000, "VmHWM": 91000, "VmRSS": 88000}
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(n) for n in range(1, 101)]
+    assert percentile(values, 0.95) == 95.0
+    assert percentile(values, 0.5) == 50.0
+    assert percentile([3.0], 0.95) == 3.0
+
+
+def test_answers_are_read_as_codes() -> None:
+    def answer(status: int, body: object) -> httpx.Response:
+        return httpx.Response(status, json=body)
+
+    assert outcome(answer(200, {"data": {"__typename": "Query"}})) == "data"
+    refused = {"errors": [{"message": "Too complex", "extensions": {"code": "TOO_COMPLEX"}}]}
+    assert outcome(answer(400, refused)) == "TOO_COMPLEX"
+    assert outcome(answer(400, {"errors": [{"message": "Nope"}]})) == "no code: Nope"
+    assert outcome(httpx.Response(500, text="Internal Server Error")) == "not JSON"
+    assert Sample(0.01, 400, "TOO_COMPLEX").refused
+    assert not Sample(0.01, 200, "data").refused
+    assert not Sample(0.01, 413, "not JSON").refused
+    assert Sample(30.0, 0, "timeout").failed and Sample(0.1, 502, "not JSON").failed
+
+
+def test_login_answers() -> None:
+    assert login_outcome({"data": {"login": {"token": "t", "errors": []}}}) == "token"
+    throttled = {"token": None, "errors": [{"code": "RATE_LIMITED", "message": "later"}]}
+    assert login_outcome({"data": {"login": throttled}}) == "RATE_LIMITED"
+    assert login_outcome({"data": None}) == "no token"
+
+
+def test_busy_share_comes_from_proc_stat() -> None:
+    stat = "cpu  100 5 50 800 45 0 0 0 0 0\ncpu0 50 2 25 400 22 0 0 0 0 0\n"
+    assert cpu_jiffies(stat) == (155, 1000)

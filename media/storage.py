@@ -1,4 +1,9 @@
-"""Content-addressed photo files with atomic writes: temporary file, fsync, rename."""
+"""Content-addressed photo files with atomic writes: temporary file, fsync, rename.
+
+Temporary files live in one folder, `.incoming` under the media root: on the store's file
+system, so putting a file in place is a rename, and in one place, so whatever a crash left
+behind can be found and removed (uploads are spooled there too).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from media.errors import MediaError
 from media.images import ProcessedImage, Variant
 
 _FOLDERS = {Variant.ORIGINAL: "original", Variant.LARGE: "large", Variant.THUMBNAIL: "thumbnail"}
+INCOMING_FOLDER = ".incoming"
 
 
 class MediaStore:
@@ -24,11 +31,17 @@ class MediaStore:
         name = sha256 if variant == Variant.ORIGINAL else f"{sha256}.jpg"
         return self.root / _FOLDERS[variant] / sha256[:2] / sha256[2:4] / name
 
+    @property
+    def incoming(self) -> Path:
+        """The folder of files still being received or written (created on demand)."""
+        return self.root / INCOMING_FOLDER
+
     def store(self, processed: ProcessedImage, original: Path) -> list[Path]:
         """Write the original and the variants; return the files this call created.
 
         Files already present (the same bytes stored before) are left as they are. On any
-        failure the files this call created are removed before the error propagates.
+        failure the files this call created are removed before the error propagates; a disk
+        that is full or cannot be written is a MediaError with code UNAVAILABLE.
         """
         created: list[Path] = []
         try:
@@ -39,6 +52,13 @@ class MediaStore:
                 target = self.path(processed.sha256, variant)
                 if self._write(target, data=data):
                     created.append(target)
+        except OSError as exc:
+            self.remove(created)
+            raise MediaError(
+                "UNAVAILABLE",
+                "The photo store cannot take the file now (disk full or not writable); "
+                "nothing was stored. Try again later.",
+            ) from exc
         except BaseException:
             self.remove(created)
             raise
@@ -50,15 +70,15 @@ class MediaStore:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
-    @staticmethod
     def _write(
-        target: Path, *, data: bytes | None = None, original_path: Path | None = None
+        self, target: Path, *, data: bytes | None = None, original_path: Path | None = None
     ) -> bool:
         """Atomically create `target` from bytes or a file; False when it already exists."""
         if target.exists():
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=self.incoming, prefix="store-")
         try:
             with os.fdopen(descriptor, "wb") as handle:
                 if original_path is not None:

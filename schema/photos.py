@@ -31,7 +31,7 @@ from schema.scalars import DateTime
 from schema.schedule import Milestone, MilestoneLoader, UserLoader
 from schema.uploads import Upload
 from server import models, photos
-from server.idempotency import MAX_KEY_LENGTH, previous_result, remember_result
+from server.idempotency import KeyReused, KeyUse, key_problem, previous_result, remember_result
 from server.multipart import UploadedFile
 from server.photo_lists import Owner, PhotoPage, photo_pages
 
@@ -250,7 +250,11 @@ class UploadPhotoInput(graphene.InputObjectType):
     """A photo file for a project, optionally linked to one of its milestones or tickets."""
 
     project_id = graphene.ID(required=True, description="The project photographed.")
-    file = graphene.Field(Upload, required=True, description="The image: JPEG, PNG, WebP, HEIC.")
+    # An InputField (a Field here would default to null, and graphql-core would then let a
+    # nullable variable fill this non-null position).
+    file = graphene.InputField(
+        Upload, required=True, description="The image: JPEG, PNG, WebP, HEIC."
+    )
     milestone_id = graphene.ID(description="A milestone of the project this photo is proof of.")
     ticket_id = graphene.ID(description="A shortage ticket of the project it illustrates.")
     caption = graphene.String(description="A few words about the photo.")
@@ -275,13 +279,17 @@ class PreparedUpload:
     milestone: models.Milestone | None = None
     ticket: models.ShortageTicket | None = None
     caption: str | None = None
-    idempotency_key: str | None = None
+    key_use: KeyUse | None = None
     processed: ProcessedImage | None = None
     previous_id: int | None = None
 
 
 async def prepare_upload(info: ResolveInfo, user: models.User, input: Any) -> PreparedUpload:
-    """Check the input and permissions, then decode the image in a worker thread."""
+    """Check the input and permissions, then decode the image in a worker thread.
+
+    A retry under an idempotency key already used for the same input is not decoded again;
+    the key used for another input is a CONFLICT.
+    """
     problems = ProblemList()
     project_pk = decode_id(input.project_id, "Project")
     project = await models.Project.get_or_none(id=project_pk) if project_pk else None
@@ -297,17 +305,36 @@ async def prepare_upload(info: ResolveInfo, user: models.User, input: Any) -> Pr
     if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
         problems.add("INVALID", f"At most {MAX_CAPTION_LENGTH} characters.", "input", "caption")
     key = input.idempotency_key or None
-    if key is not None and len(key) > MAX_KEY_LENGTH:
-        problems.add("INVALID", f"At most {MAX_KEY_LENGTH} characters.", "input", "idempotencyKey")
+    if (problem := key_problem(key)) is not None:
+        problems.add("INVALID", problem, "input", "idempotencyKey")
     problems.raise_if_any()
-    prepared = PreparedUpload(project, input.file, milestone, ticket, caption, key)
-    prepared.previous_id = await previous_result(user, photos.UPLOAD_OPERATION, key)
+    settings = info.context.settings
+    key_use = await photos.upload_key_use(
+        settings,
+        user,
+        key,
+        input.file.path,
+        project=project,
+        milestone=milestone,
+        ticket=ticket,
+        caption=caption,
+    )
+    prepared = PreparedUpload(project, input.file, milestone, ticket, caption, key_use)
+    prepared.previous_id = await _earlier_upload(key_use)
     if prepared.previous_id is None:
         try:
-            prepared.processed = await photos.inspect_upload(input.file.path, info.context.settings)
+            prepared.processed = await photos.inspect_upload(input.file.path, settings)
         except MediaError as exc:
             raise UserInputError.one(exc.code, exc.message, ["input", "file"]) from None
     return prepared
+
+
+async def _earlier_upload(key_use: KeyUse | None) -> int | None:
+    """The photo id of the first upload under the key; CONFLICT when it had another input."""
+    try:
+        return await previous_result(key_use)
+    except KeyReused as exc:
+        raise UserInputError.one("CONFLICT", exc.message, ["input", "idempotencyKey"]) from None
 
 
 async def _project_child(
@@ -318,16 +345,16 @@ async def _project_child(
     project: models.Project,
     field: str,
 ) -> Any:
-    """The object of `gid` when it belongs to `project`; records a problem otherwise."""
+    """The object of `gid` when it belongs to `project`; records a problem otherwise.
+
+    One of another project is reported exactly like one that does not exist.
+    """
     if gid is None:
         return None
     pk = decode_id(gid, type_name)
-    found = await model.get_or_none(id=pk) if pk is not None else None
+    found = await model.get_or_none(id=pk, project_id=project.id) if pk is not None else None
     if found is None:
-        problems.add("NOT_FOUND", f"No such {type_name}.", "input", field)
-    elif found.project_id != project.id:
-        problems.add("INVALID", f"The {type_name} belongs to another project.", "input", field)
-        return None
+        problems.add("NOT_FOUND", f"No such {type_name} in this project.", "input", field)
     return found
 
 
@@ -341,6 +368,9 @@ async def _project_child(
 async def upload_photo(
     info: ResolveInfo, user: models.User, prepared: PreparedUpload
 ) -> dict[str, Any]:
+    if prepared.previous_id is None:
+        # A simultaneous first call with the key may have committed since prepare_upload.
+        prepared.previous_id = await _earlier_upload(prepared.key_use)
     if prepared.previous_id is not None:
         return {"photo": await models.Photo.get_or_none(id=prepared.previous_id)}
     processed = prepared.processed
@@ -350,19 +380,22 @@ async def upload_photo(
         project_id=prepared.project.id, sha256=processed.sha256
     )
     if existing is not None:
-        await remember_result(user, photos.UPLOAD_OPERATION, prepared.idempotency_key, existing.id)
+        await remember_result(prepared.key_use, existing.id)
         return {"photo": existing}
-    photo = await photos.save_photo(
-        info.context.settings,
-        processed,
-        prepared.upload.path,
-        project=prepared.project,
-        user=user,
-        milestone=prepared.milestone,
-        ticket=prepared.ticket,
-        caption=prepared.caption,
-        idempotency_key=prepared.idempotency_key,
-    )
+    try:
+        photo = await photos.save_photo(
+            info.context.settings,
+            processed,
+            prepared.upload.path,
+            project=prepared.project,
+            user=user,
+            milestone=prepared.milestone,
+            ticket=prepared.ticket,
+            caption=prepared.caption,
+            idempotency=prepared.key_use,
+        )
+    except MediaError as exc:
+        raise UserInputError.one(exc.code, exc.message, ["input", "file"]) from None
     return {"photo": photo}
 
 

@@ -27,7 +27,7 @@ from schema.relay import (
 )
 from schema.scalars import Date, DateTime, Decimal
 from schema.schedule import Milestone, MilestoneLoader, UserLoader
-from server import audit, models, notifications, tickets
+from server import audit, idempotency, models, notifications, tickets
 from server.models import Role
 
 ShortageKind = graphene.Enum.from_enum(models.ShortageKind, description="What is short on site.")
@@ -505,7 +505,11 @@ class Mutations:
         )
         try:
             ticket = await tickets.create_ticket(
-                user, draft, today=info.context.today, idempotency_key=input.idempotency_key
+                user,
+                draft,
+                today=info.context.today,
+                idempotency_key=input.idempotency_key,
+                key_ttl=idempotency.ttl_of(info.context.settings),
             )
         except tickets.TicketRefused as refused:
             raise _refusal(refused) from None

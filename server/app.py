@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -17,9 +18,12 @@ from server.db import UNREACHABLE_ERRORS, apply_migrations, close_db, init_db
 from server.exports import ROUTES as EXPORT_ROUTES
 from server.graphiql import ASSETS_DIR, ASSETS_URL
 from server.graphql_http import GraphQLEndpoint, unavailable_response
+from server.multipart import remove_stale_uploads
 from server.photo_files import PhotoFileEndpoint
 from server.probes import Readiness, healthz
 from server.settings import Settings
+
+logger = logging.getLogger("wallchart")
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Starlette:
@@ -32,6 +36,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> St
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if migrate:
             await apply_migrations(settings)
+        removed = remove_stale_uploads(settings)
+        if removed:
+            logger.info("removed %d upload files left by an interrupted run", removed)
         await init_db(settings)
         try:
             yield

@@ -14,5 +14,10 @@ class BadRequest(Exception):
 
     @property
     def headers(self) -> dict[str, str]:
-        """Headers the refusal is sent with (none by default)."""
-        return {}
+        """Headers the refusal is sent with.
+
+        A client too slow to send its body loses the connection. A body too large does not:
+        closing on unread data makes the kernel reset the connection, and the client would
+        not see the 413 (the rest is received and dropped, in constant memory).
+        """
+        return {"Connection": "close"} if self.status == 408 else {}

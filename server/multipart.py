@@ -2,10 +2,12 @@
 
 A request has an `operations` part (the GraphQL request as JSON, with null where files go), a
 `map` part (JSON: file part name -> list of paths such as `variables.input.file`) and then the
-file parts. File parts are spooled to temporary files (in $TMPDIR: keep it on disk, not on
-tmpfs); every limit (bytes per file, files per request, bytes per non-file part) is checked
-chunk by chunk, and the first excess stops reading the body. A Content-Length beyond what
-the limits allow is refused before anything is read.
+file parts. File parts are spooled to files in the media store's `.incoming` folder (on the
+store's file system; files a crash left there are removed by `remove_stale_uploads`); every
+limit (bytes per file, files per request, bytes per non-file part) is checked chunk by chunk,
+and the first excess stops reading the body. A Content-Length beyond what the limits allow is
+refused before anything is read. The body must arrive within the upload deadline and keep the
+minimum rate (server/slow_clients.py); a client that falls behind is cut off with a 408.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -22,11 +25,16 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from media import MediaStore
 from server.http_errors import BadRequest
 from server.settings import Settings
+from server.slow_clients import BodyTooSlow, stream_within_budget
 
 CSRF_HEADERS = ("x-requested-with", "apollo-require-preflight")
 MAX_PART_HEADER_BYTES = 16 * 1024
+# A spooled file lives on after its body has arrived, while the photo is decoded and stored;
+# past the upload deadline plus this, no live request can still own it.
+PROCESSING_ALLOWANCE_SECONDS = 15 * 60
 _FIELDS = ("operations", "map")
 
 
@@ -84,8 +92,9 @@ async def read_multipart(
 ) -> tuple[dict[str, Any], dict[str, UploadedFile]]:
     """The operations (files put in place of their nulls) and the files of a multipart body.
 
-    Raises MultipartError, having deleted any file it spooled, when the body is malformed or
-    exceeds a limit; the rest of the body is then not read.
+    Raises MultipartError, having deleted any file it spooled, when the body is malformed,
+    exceeds a limit or arrives too slowly (408, TIMEOUT); the rest of the body is then not
+    read.
     """
     check_csrf_header(request)
     check_declared_length(request, settings)
@@ -96,17 +105,69 @@ async def read_multipart(
     reader = _PartReader(settings)
     parser = MultipartParser(boundary, reader.callbacks())
     try:
-        async for chunk in request.stream():
-            parser.write(chunk)
-        parser.finalize()
+        await _feed(request, settings, parser)
         operations = reader.finish()
     except MultipartParseError:
         reader.discard()
         raise MultipartError("The multipart body is malformed.") from None
+    except BodyTooSlow as exc:
+        reader.discard()
+        raise MultipartError(exc.message, exc.status, exc.code) from None
     except BaseException:
         reader.discard()
         raise
     return operations, reader.files
+
+
+async def _feed(request: Request, settings: Settings, parser: MultipartParser) -> None:
+    """Give the parser the body as it arrives, within the upload deadline and minimum rate."""
+    chunks = stream_within_budget(
+        request,
+        deadline_seconds=settings.upload_deadline_seconds,
+        grace_seconds=settings.upload_grace_seconds,
+        min_bytes_per_second=settings.upload_min_bytes_per_second,
+    )
+    async with contextlib.aclosing(chunks):
+        async for chunk in chunks:
+            parser.write(chunk)
+    parser.finalize()
+
+
+def spool_folder(settings: Settings) -> Path:
+    """Where uploaded files are spooled: the media store's folder of incoming files."""
+    return MediaStore(settings.media_root).incoming
+
+
+def remove_stale_uploads(settings: Settings, now: float | None = None) -> int:
+    """Delete spooled files no live request can own any more; return how many were removed.
+
+    Call at start-up: files of uploads (and of media writes) a crash cut off stay otherwise.
+    Safe while other worker processes run, since a live request's file was written within
+    the upload deadline (plus the time to process the photo); the age is that of the last
+    write (modification time).
+    """
+    folder = spool_folder(settings)
+    oldest_live = (time.time() if now is None else now) - (
+        settings.upload_deadline_seconds + PROCESSING_ALLOWANCE_SECONDS
+    )
+    removed = 0
+    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as entries:
+        for entry in entries:
+            if _is_stale_file(entry, oldest_live):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed
+
+
+def _is_stale_file(entry: os.DirEntry[str], oldest_live: float) -> bool:
+    """True for a plain file last written before `oldest_live`; False for one already gone."""
+    try:
+        return entry.is_file(follow_symlinks=False) and (
+            entry.stat(follow_symlinks=False).st_mtime < oldest_live
+        )
+    except FileNotFoundError:
+        return False
 
 
 class _PartReader:
@@ -188,7 +249,9 @@ class _PartReader:
             )
         if name not in self.map:
             raise MultipartError(f"The file part {name!r} is not listed in `map`.")
-        descriptor, path = tempfile.mkstemp(prefix="wallchart-upload-")
+        folder = spool_folder(self.settings)
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, path = tempfile.mkstemp(dir=folder, prefix="upload-")
         self._handle = os.fdopen(descriptor, "wb")
         self._file = UploadedFile(name, filename, self._headers.get("content-type"), Path(path))
         self.files[name] = self._file

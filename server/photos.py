@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from media import MediaStore, ProcessedImage, Variant, process_image
 from server.audit import record
-from server.idempotency import remember_result
+from server.idempotency import KeyUse, remember_result, ttl_of
 from server.models import Milestone, Photo, Project, ShortageTicket, User
 from server.settings import Settings
 
@@ -73,6 +73,39 @@ async def inspect_upload(path: Path, settings: Settings) -> ProcessedImage:
     )
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes, read in blocks."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+async def upload_key_use(
+    settings: Settings,
+    user: User,
+    key: str | None,
+    upload: Path,
+    *,
+    project: Project,
+    milestone: Milestone | None = None,
+    ticket: ShortageTicket | None = None,
+    caption: str | None = None,
+) -> KeyUse | None:
+    """The use of an upload's idempotency key, bound to the file's bytes and where it goes.
+
+    The file is hashed in a worker thread, and only when a key was sent.
+    """
+    if not key:
+        return None
+    values = {
+        "project": project.id,
+        "milestone": milestone.id if milestone is not None else None,
+        "ticket": ticket.id if ticket is not None else None,
+        "caption": caption,
+        "file": await anyio.to_thread.run_sync(file_sha256, upload),
+    }
+    return KeyUse.of(user, UPLOAD_OPERATION, key, values, ttl_of(settings))
+
+
 async def save_photo(
     settings: Settings,
     processed: ProcessedImage,
@@ -83,7 +116,7 @@ async def save_photo(
     milestone: Milestone | None = None,
     ticket: ShortageTicket | None = None,
     caption: str | None = None,
-    idempotency_key: str | None = None,
+    idempotency: KeyUse | None = None,
 ) -> Photo:
     """Store the files, then the row, audit entry and idempotency record; call in a transaction.
 
@@ -113,7 +146,7 @@ async def save_photo(
                 sha256=processed.sha256,
             )
             await record(user, UPLOAD_OPERATION, photo)
-            await remember_result(user, UPLOAD_OPERATION, idempotency_key, photo.id)
+            await remember_result(idempotency, photo.id)
     except BaseException:
         if not await _owned_elsewhere(processed.sha256):
             await anyio.to_thread.run_sync(store.remove, created)

@@ -6,6 +6,7 @@ of the design document, and `transition_ticket` is the only way a ticket's statu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 from collections.abc import Sequence
@@ -311,20 +312,15 @@ async def _check_links(actor: User, draft: TicketDraft, problems: list[Problem])
             refused.append((draft.photo_ids.index(photo.id), "The photo shows another ticket."))
     for position, reason in sorted(refused):
         problems.append(Problem("INVALID", reason, _input("photoIds", str(position))))
-    if draft.blocking_milestone_id is not None:
-        milestone = await Milestone.get_or_none(id=draft.blocking_milestone_id)
-        if milestone is None or not await can_see_project(actor, milestone.project_id):
-            problems.append(
-                Problem("NOT_FOUND", "No such milestone.", _input("blockingMilestoneId"))
+    if draft.blocking_milestone_id is not None and not await Milestone.exists(
+        id=draft.blocking_milestone_id, project_id=project.id
+    ):
+        # One of another project answers exactly like one that does not exist.
+        problems.append(
+            Problem(
+                "NOT_FOUND", "No such milestone of this project.", _input("blockingMilestoneId")
             )
-        elif milestone.project_id != project.id:
-            problems.append(
-                Problem(
-                    "INVALID",
-                    "The blocking milestone belongs to another project.",
-                    _input("blockingMilestoneId"),
-                )
-            )
+        )
     return linked
 
 
@@ -349,22 +345,22 @@ async def create_ticket(
     *,
     today: dt.date,
     idempotency_key: str | None = None,
+    key_ttl: dt.timedelta = idempotency.DEFAULT_TTL,
 ) -> ShortageTicket:
     """File a ticket for `actor`; call inside a transaction. Raises TicketRefused.
 
-    A retry with an idempotency key already used by `actor` returns the first ticket.
+    A retry with an idempotency key `actor` used within `key_ttl` for the same draft returns
+    the first ticket; the key used for another draft is a CONFLICT.
     """
-    if idempotency_key is not None and len(idempotency_key) > idempotency.MAX_KEY_LENGTH:
-        raise TicketRefused(
-            [
-                Problem(
-                    "INVALID",
-                    f"At most {idempotency.MAX_KEY_LENGTH} characters.",
-                    _input("idempotencyKey"),
-                )
-            ]
-        )
-    earlier = await idempotency.previous_result(actor, CREATE_OPERATION, idempotency_key)
+    if (problem := idempotency.key_problem(idempotency_key)) is not None:
+        raise TicketRefused([Problem("INVALID", problem, _input("idempotencyKey"))])
+    key_use = idempotency.KeyUse.of(
+        actor, CREATE_OPERATION, idempotency_key, dataclasses.asdict(draft), key_ttl
+    )
+    try:
+        earlier = await idempotency.previous_result(key_use)
+    except idempotency.KeyReused as exc:
+        raise TicketRefused([Problem("CONFLICT", exc.message, _input("idempotencyKey"))]) from None
     if earlier is not None:
         ticket = await ShortageTicket.get_or_none(id=earlier)
         if ticket is not None:
@@ -397,7 +393,7 @@ async def create_ticket(
     if linked:
         await Photo.filter(id__in=[photo.id for photo in linked]).update(ticket_id=ticket.id)
     try:
-        await idempotency.remember_result(actor, CREATE_OPERATION, idempotency_key, ticket.id)
+        await idempotency.remember_result(key_use, ticket.id)
     except IntegrityError:
         # A simultaneous first call with the same key committed first; a retry returns it.
         raise TicketRefused(

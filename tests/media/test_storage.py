@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from media import MediaStore, Variant, process_image
+from media import MediaError, MediaStore, Variant, process_image
 from tests.images import jpeg_bytes
 
 
@@ -35,8 +35,10 @@ def test_failure_removes_what_it_created(tmp_path: Path) -> None:
     root.mkdir()
     (root / "thumbnail").write_text("a file where a folder should be")
     store = MediaStore(root)
-    with pytest.raises(OSError):
+    with pytest.raises(MediaError) as refused:
         store.store(processed, source)
+    assert refused.value.code == "UNAVAILABLE"
+    assert isinstance(refused.value.__cause__, OSError)
     assert not store.path(processed.sha256, Variant.ORIGINAL).exists()
     assert not store.path(processed.sha256, Variant.LARGE).exists()
     assert not [p for p in root.rglob("*") if p.is_file() and p.name != "thumbnail"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,12 @@ import pytest
 from PIL import Image
 from tortoise import connections
 
+from server.clock import utc_now
 from server.models import AuditEntry, IdempotencyRecord, Milestone, Photo, Project, Role
+from server.settings import Settings
 from tests.conftest import BACKEND
 from tests.images import RED, exif_block, heic_bytes, jpeg_bytes, png_declaring
+from tests.ticket_helpers import make_ticket
 from tests.uploads import upload_photo
 
 SITE = (31.2304, 121.4737)
@@ -155,15 +159,126 @@ async def test_same_bytes_and_same_idempotency_key_return_the_first_photo(
     first = await upload_photo(client, site_manager, data, projectId=project_id)
     second = await upload_photo(client, office, data, projectId=project_id)
     assert second["photo"]["id"] == first["photo"]["id"]
+    keyed_bytes = jpeg_bytes((210, 100))
     keyed = await upload_photo(
-        client, site_manager, jpeg_bytes((210, 100)), projectId=project_id, idempotencyKey="k-1"
+        client, site_manager, keyed_bytes, projectId=project_id, idempotencyKey="k-1"
     )
     retried = await upload_photo(
-        client, site_manager, jpeg_bytes((220, 100)), projectId=project_id, idempotencyKey="k-1"
+        client, site_manager, keyed_bytes, projectId=project_id, idempotencyKey="k-1"
     )
+    assert retried["errors"] == []
     assert retried["photo"]["id"] == keyed["photo"]["id"]
     assert await Photo.all().count() == 2
     assert await IdempotencyRecord.filter(key="k-1").count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"data": jpeg_bytes((220, 100))},
+        {"caption": "another caption"},
+        {"project": "other"},
+        {"milestone": True},
+    ],
+    ids=["other-file", "other-caption", "other-project", "with-milestone"],
+)
+async def test_a_key_reused_for_another_upload_is_a_conflict(
+    client: httpx.AsyncClient, office: Any, project: Project, change: dict[str, Any]
+) -> None:
+    """The key is bound to the file's bytes, the project, milestone, ticket and caption."""
+    other = await Project.create(code="P-2", name="Bridge", responsible_unit="Roads")
+    milestone = await Milestone.create(
+        project=project, title="Roof", baseline_date="2020-05-01", planned_date="2020-05-01"
+    )
+    data = jpeg_bytes((210, 100))
+    first = await upload_photo(
+        client, office, data, projectId=gid("Project", project.id), idempotencyKey="k-1"
+    )
+    fields: dict[str, Any] = {
+        "projectId": gid("Project", other.id if change.get("project") else project.id),
+        "idempotencyKey": "k-1",
+    }
+    if "caption" in change:
+        fields["caption"] = change["caption"]
+    if change.get("milestone"):
+        fields["milestoneId"] = gid("Milestone", milestone.id)
+    payload = await upload_photo(client, office, change.get("data", data), **fields)
+    assert payload["photo"] is None
+    [error] = payload["errors"]
+    assert (error["code"], error["field"]) == ("CONFLICT", ["input", "idempotencyKey"])
+    assert "different request" in error["message"]
+    assert [p.id for p in await Photo.all()] == [int_id(first["photo"]["id"])]
+    assert await IdempotencyRecord.all().count() == 1
+
+
+def int_id(global_id: str) -> int:
+    from schema.relay import decode_id
+
+    pk = decode_id(global_id, "Photo")
+    assert pk is not None
+    return pk
+
+
+async def test_hostile_and_empty_keys(
+    client: httpx.AsyncClient, office: Any, project: Project, media_root: Path
+) -> None:
+    before = stored_files(media_root)
+    project_id = gid("Project", project.id)
+    payload = await upload_photo(
+        client, office, jpeg_bytes(), projectId=project_id, idempotencyKey="k" * 10_000
+    )
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
+        ("INVALID", ["input", "idempotencyKey"])
+    ]
+    assert await Photo.all().count() == 0
+    assert stored_files(media_root) == before
+    empty = await upload_photo(
+        client, office, jpeg_bytes(), projectId=project_id, idempotencyKey=""
+    )
+    assert empty["errors"] == []
+    assert await IdempotencyRecord.all().count() == 0
+
+
+async def test_an_expired_key_is_used_afresh_and_a_legacy_one_replays(
+    client: httpx.AsyncClient, office: Any, project: Project
+) -> None:
+    project_id = gid("Project", project.id)
+    first = await upload_photo(
+        client, office, jpeg_bytes((210, 100)), projectId=project_id, idempotencyKey="k"
+    )
+    week_ago = utc_now() - dt.timedelta(hours=169)
+    await IdempotencyRecord.filter(key="k").update(created_at=week_ago)
+    fresh = await upload_photo(
+        client, office, jpeg_bytes((220, 100)), projectId=project_id, idempotencyKey="k"
+    )
+    assert fresh["errors"] == []
+    assert fresh["photo"]["id"] != first["photo"]["id"]
+    [record] = await IdempotencyRecord.all()
+    assert record.object_id == int_id(fresh["photo"]["id"])
+
+    await IdempotencyRecord.filter(key="k").update(fingerprint=None)
+    replayed = await upload_photo(
+        client, office, jpeg_bytes((230, 100)), projectId=project_id, idempotencyKey="k"
+    )
+    assert replayed["photo"]["id"] == fresh["photo"]["id"]
+    assert await Photo.all().count() == 2
+
+
+async def test_simultaneous_retries_under_one_key_make_one_photo(
+    client: httpx.AsyncClient, site_manager: Any, project: Project, settings: Settings
+) -> None:
+    data = jpeg_bytes((310, 200))
+    project_id = gid("Project", project.id)
+    results = await asyncio.gather(
+        *(
+            upload_photo(client, site_manager, data, projectId=project_id, idempotencyKey="net")
+            for _ in range(settings.max_uploads_per_user)
+        )
+    )
+    assert {e["code"] for r in results for e in r["errors"]} <= {"CONFLICT"}
+    assert len({r["photo"]["id"] for r in results if r["photo"]}) == 1
+    assert await Photo.all().count() == 1
+    assert await IdempotencyRecord.all().count() == 1
 
 
 async def test_who_may_upload_where(
@@ -179,22 +294,72 @@ async def test_who_may_upload_where(
     assert await Photo.all().count() == 0
 
 
-async def test_milestone_must_belong_to_the_project(
-    client: httpx.AsyncClient, office: Any, project: Project
+@pytest.mark.parametrize("kind", ["Milestone", "ShortageTicket"])
+async def test_another_projects_milestone_or_ticket_answers_like_a_missing_one(
+    client: httpx.AsyncClient,
+    site_manager: Any,
+    office: Any,
+    make_account: Any,
+    project: Project,
+    kind: str,
 ) -> None:
-    elsewhere = await Project.create(code="P-2", name="Bridge", responsible_unit="Roads")
-    foreign = await Milestone.create(
-        project=elsewhere, title="Deck", baseline_date="2020-05-01", planned_date="2020-05-01"
-    )
+    """Whether the other project is visible or not, its objects answer as if they did not
+    exist: same code, message and field."""
+    stranger = await make_account(Role.SITE_MANAGER, "site2")
+    visible = await Project.create(code="P-2", name="Bridge", responsible_unit="Roads")
+    await visible.site_managers.add(site_manager.user)
+    hidden = await Project.create(code="P-3", name="Depot", responsible_unit="Transport")
+    await hidden.site_managers.add(stranger.user)
+    field = {"Milestone": "milestoneId", "ShortageTicket": "ticketId"}[kind]
+    ids = {
+        "missing": gid(kind, 999_999),
+        "malformed": "not-an-id",
+        "visible project": gid(kind, (await make_child(kind, visible, stranger)).id),
+        "hidden project": gid(kind, (await make_child(kind, hidden, stranger)).id),
+    }
+    answers = {}
+    for account in (site_manager, office):
+        for case, child_id in ids.items():
+            payload = await upload_photo(
+                client,
+                account,
+                jpeg_bytes(),
+                projectId=gid("Project", project.id),
+                **{field: child_id},
+            )
+            assert payload["photo"] is None
+            answers[(account.user.username, case)] = payload["errors"]
+    assert len({repr(errors) for errors in answers.values()}) == 1, answers
+    [error] = answers[("site1", "missing")]
+    assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", field])
+    assert await Photo.all().count() == 0
+
+
+async def make_child(kind: str, project: Project, account: Any) -> Any:
+    """A milestone or a shortage ticket of `project`."""
+    if kind == "Milestone":
+        return await Milestone.create(
+            project=project, title="Deck", baseline_date="2020-05-01", planned_date="2020-05-01"
+        )
+    return await make_ticket(project, account.user)
+
+
+async def test_own_projects_milestone_and_ticket_are_linked(
+    client: httpx.AsyncClient, site_manager: Any, project: Project
+) -> None:
+    milestone = await make_child("Milestone", project, site_manager)
+    ticket = await make_child("ShortageTicket", project, site_manager)
     payload = await upload_photo(
         client,
-        office,
+        site_manager,
         jpeg_bytes(),
         projectId=gid("Project", project.id),
-        milestoneId=gid("Milestone", foreign.id),
+        milestoneId=gid("Milestone", milestone.id),
+        ticketId=gid("ShortageTicket", ticket.id),
     )
-    assert payload["errors"][0]["field"] == ["input", "milestoneId"]
-    assert await Photo.all().count() == 0
+    assert payload["errors"] == []
+    row = await Photo.get()
+    assert (row.milestone_id, row.ticket_id) == (milestone.id, ticket.id)
 
 
 @pytest.mark.parametrize(
@@ -243,7 +408,11 @@ async def test_unwritable_media_folder_leaves_no_row_and_no_file(
         large.unlink()
         if parked.exists():
             parked.rename(large)
-    assert response["errors"][0]["extensions"]["code"] == "INTERNAL"
+    payload = response["data"]["uploadPhoto"]
+    assert payload["photo"] is None
+    assert payload["errors"][0]["code"] == "UNAVAILABLE"
+    assert payload["errors"][0]["field"] == ["input", "file"]
+    assert "nothing was stored" in payload["errors"][0]["message"]
     assert await Photo.all().count() == 0
     assert stored_files(media_root) == before
 
@@ -391,12 +560,16 @@ async def test_complete_milestone_links_photos_of_its_project_only(
 
 
 async def test_simultaneous_uploads_of_the_same_bytes_make_one_photo(
-    client: httpx.AsyncClient, site_manager: Any, project: Project
+    client: httpx.AsyncClient, site_manager: Any, project: Project, settings: Settings
 ) -> None:
+    """As many at once as one user may run."""
     data = jpeg_bytes((300, 200))
     project_id = gid("Project", project.id)
     results = await asyncio.gather(
-        *(upload_photo(client, site_manager, data, projectId=project_id) for _ in range(6))
+        *(
+            upload_photo(client, site_manager, data, projectId=project_id)
+            for _ in range(settings.max_uploads_per_user)
+        )
     )
     assert all(r["errors"] == [] for r in results), results
     assert len({r["photo"]["id"] for r in results}) == 1
@@ -463,3 +636,16 @@ async def test_photo_page_brings_its_uploaders(
     names = [e["node"]["uploadedBy"]["username"] for e in body["data"]["node"]["photos"]["edges"]]
     assert sorted(names) == sorted(["office", site_manager.user.username, "office"])
     assert not [s for s in counter.statements if 'FROM "user"' in s]  # users by id
+
+
+async def test_a_nullable_variable_cannot_fill_the_file(
+    graphql: Any, office: Any, project: Project
+) -> None:
+    """`$f: Upload` (nullable) in the non-null `file` of an input literal fails validation."""
+    query = """mutation($project: ID!, $f: Upload) {
+      uploadPhoto(input: {projectId: $project, file: $f}) { photo { id } errors { code field } }
+    }"""
+    variables = {"project": gid("Project", project.id)}
+    body = await graphql(query, variables, account=office, status=400)
+    assert "used in position expecting type 'Upload!'" in body["errors"][0]["message"]
+    assert await Photo.all().count() == 0

@@ -206,6 +206,10 @@ async def test_simultaneous_retries_file_one_ticket(
             [("INVALID", ["input", "idempotencyKey"])],
         ),
         (
+            lambda gid: labour(gid, idempotencyKey="k" * 10_000),
+            [("INVALID", ["input", "idempotencyKey"])],
+        ),
+        (
             lambda gid: labour(global_id("Project", 999_999)),
             [("NOT_FOUND", ["input", "projectId"])],
         ),
@@ -228,23 +232,46 @@ async def test_bad_filings_are_field_errors_and_write_nothing(
     assert not await AuditEntry.exists()
 
 
-async def test_blocking_milestone_of_another_project_is_refused(
-    graphql: GraphQL, office: Account
+async def test_blocking_milestone_of_another_project_answers_like_a_missing_one(
+    graphql: GraphQL, site_manager: Account, make_account: MakeAccount
 ) -> None:
-    project, other = await make_project(), await make_project()
-    foreign = await make_milestone(other)
-    payload = await create(
-        graphql,
-        office,
-        labour(
-            global_id("Project", project.id),
-            blockingMilestoneId=global_id("Milestone", foreign.id),
-        ),
-    )
-    assert [(e["code"], e["field"]) for e in payload["errors"]] == [
-        ("INVALID", ["input", "blockingMilestoneId"])
+    stranger = await make_account(Role.SITE_MANAGER, "site2")
+    project = await make_project(site_manager.user)
+    visible, hidden = await make_project(site_manager.user), await make_project(stranger.user)
+    answers = []
+    for milestone_id in (
+        global_id("Milestone", (await make_milestone(visible)).id),
+        global_id("Milestone", (await make_milestone(hidden)).id),
+        global_id("Milestone", 999_999),
+        global_id("Project", project.id),
+    ):
+        values = labour(global_id("Project", project.id), blockingMilestoneId=milestone_id)
+        payload = await create(graphql, site_manager, values)
+        assert payload["ticket"] is None
+        answers.append(payload["errors"])
+    assert [(e["code"], e["field"]) for e in answers[0]] == [
+        ("NOT_FOUND", ["input", "blockingMilestoneId"])
     ]
+    assert all(errors == answers[0] for errors in answers)
     assert not await ShortageTicket.exists()
+
+
+async def test_a_key_reused_for_another_filing_is_a_conflict(
+    graphql: GraphQL, site_manager: Account
+) -> None:
+    project = await make_project(site_manager.user)
+    gid = global_id("Project", project.id)
+    first = await create(graphql, site_manager, labour(gid, idempotencyKey="phone-42"))
+    other = await create(
+        graphql, site_manager, labour(gid, headcount=21, idempotencyKey="phone-42")
+    )
+    assert other["ticket"] is None
+    [error] = other["errors"]
+    assert (error["code"], error["field"]) == ("CONFLICT", ["input", "idempotencyKey"])
+    assert "different request" in error["message"]
+    again = await create(graphql, site_manager, labour(gid, idempotencyKey="phone-42"))
+    assert again["ticket"]["id"] == first["ticket"]["id"]
+    assert await ShortageTicket.all().count() == 1
 
 
 async def test_photos_are_linked_when_filing(graphql: GraphQL, site_manager: Account) -> None:

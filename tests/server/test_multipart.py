@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import json
-import tempfile
+import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,25 +20,52 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.models import Photo, Project
-from server.multipart import MultipartError, UploadedFile, read_multipart
+from server.multipart import (
+    PROCESSING_ALLOWANCE_SECONDS,
+    MultipartError,
+    UploadedFile,
+    read_multipart,
+    remove_stale_uploads,
+    spool_folder,
+)
 from server.settings import Settings
 from tests.images import jpeg_bytes
 from tests.uploads import UPLOAD_PHOTO, post_multipart
 
 MB = 1024 * 1024
+BOUNDARY = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
 
 
-def spooled_files() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("wallchart-upload-*"))
+def upload_head(project_gid: str) -> bytes:
+    """A multipart body up to the first bytes of its file part, as browsers write it."""
+    operations = json.dumps(
+        {"query": UPLOAD_PHOTO, "variables": {"input": {"projectId": project_gid, "file": None}}}
+    )
+    return (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+        f"{operations}\r\n"
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
+        '{"0": ["variables.input.file"]}\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="0"; filename="big.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
 
 
-@pytest.fixture
-def echo_client(settings: Settings) -> httpx.AsyncClient:
-    """A client of an app that answers with where read_multipart put each file."""
+def spooled_files(settings: Settings) -> set[Path]:
+    folder = spool_folder(settings)
+    return set(folder.iterdir()) if folder.exists() else set()
+
+
+def echo_app(settings: Settings) -> httpx.AsyncClient:
+    """A client of an app that answers with what read_multipart made of the body."""
 
     def describe(value: Any) -> Any:
         if isinstance(value, UploadedFile):
-            return {"file": value.filename, "bytes": value.path.read_bytes().decode()}
+            return {
+                "file": value.filename,
+                "bytes": value.path.read_bytes().decode(),
+                "folder": str(value.path.parent),
+            }
         if isinstance(value, dict):
             return {key: describe(item) for key, item in value.items()}
         if isinstance(value, list):
@@ -56,6 +87,12 @@ def echo_client(settings: Settings) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
+@pytest.fixture
+def echo_client(settings: Settings) -> httpx.AsyncClient:
+    """A client of the echo app under the test settings."""
+    return echo_app(settings)
+
+
 async def echo_post(client: httpx.AsyncClient, operations: Any, file_map: Any, files: Any) -> Any:
     return await client.post(
         "/echo",
@@ -65,7 +102,9 @@ async def echo_post(client: httpx.AsyncClient, operations: Any, file_map: Any, f
     )
 
 
-async def test_files_in_lists_and_one_file_at_several_paths(echo_client: httpx.AsyncClient) -> None:
+async def test_files_in_lists_and_one_file_at_several_paths(
+    echo_client: httpx.AsyncClient, settings: Settings
+) -> None:
     operations = {
         "query": "mutation($a: Upload, $many: [Upload], $again: Upload) { x }",
         "variables": {"a": None, "many": [None, None], "again": None},
@@ -83,7 +122,11 @@ async def test_files_in_lists_and_one_file_at_several_paths(echo_client: httpx.A
     response = await echo_post(echo_client, operations, file_map, files)
     assert response.status_code == 200, response.text
     variables = response.json()["variables"]
-    assert variables["a"] == {"file": "a.txt", "bytes": "first"}
+    assert variables["a"] == {
+        "file": "a.txt",
+        "bytes": "first",
+        "folder": str(spool_folder(settings)),
+    }
     assert variables["again"] == variables["a"]
     assert [item["bytes"] for item in variables["many"]] == ["second", "third"]
 
@@ -101,14 +144,18 @@ async def test_files_in_lists_and_one_file_at_several_paths(echo_client: httpx.A
     ids=["missing-key", "missing-index", "outside-variables", "not-a-list", "unsent", "batch"],
 )
 async def test_bad_maps_are_400(
-    echo_client: httpx.AsyncClient, operations: Any, file_map: Any, message: str
+    echo_client: httpx.AsyncClient,
+    settings: Settings,
+    operations: Any,
+    file_map: Any,
+    message: str,
 ) -> None:
-    before = spooled_files()
+    before = spooled_files(settings)
     files = {"0": ("a.jpg", b"data", "image/jpeg")}
     response = await echo_post(echo_client, operations, file_map, files)
     assert response.status_code == 400
     assert message in response.json()["error"]
-    assert spooled_files() == before
+    assert spooled_files(settings) == before
 
 
 async def upload_request(
@@ -166,9 +213,9 @@ async def test_map_that_is_not_json(
 
 
 async def test_file_part_missing_from_map(
-    client: httpx.AsyncClient, office: Any, project: Project
+    client: httpx.AsyncClient, office: Any, project: Project, settings: Settings
 ) -> None:
-    before = spooled_files()
+    before = spooled_files(settings)
     files = {
         "0": ("a.jpg", jpeg_bytes(), "image/jpeg"),
         "stray": ("b.jpg", jpeg_bytes((30, 30)), "image/jpeg"),
@@ -177,7 +224,7 @@ async def test_file_part_missing_from_map(
     assert response.status_code == 400
     assert "'stray' is not listed in `map`" in response.json()["errors"][0]["message"]
     assert await Photo.all().count() == 0
-    assert spooled_files() == before
+    assert spooled_files(settings) == before
 
 
 async def test_only_mutations_carry_files(
@@ -203,26 +250,12 @@ async def test_eleven_files_are_too_many(
 
 
 async def test_a_30_mb_file_stops_the_read_and_stores_nothing(
-    client: httpx.AsyncClient, office: Any, project: Project, media_root: Path
+    client: httpx.AsyncClient, office: Any, project: Project, settings: Settings
 ) -> None:
     """The body is streamed: reading stops at the limit, long before the 30 MB are sent."""
     from schema.relay import global_id
 
-    boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
-    operations = json.dumps(
-        {
-            "query": UPLOAD_PHOTO,
-            "variables": {"input": {"projectId": global_id("Project", project.id), "file": None}},
-        }
-    )
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
-        f"{operations}\r\n"
-        f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
-        '{"0": ["variables.input.file"]}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode()
+    head = upload_head(global_id("Project", project.id))
     sent = 0
 
     async def body() -> AsyncIterator[bytes]:
@@ -232,14 +265,14 @@ async def test_a_30_mb_file_stops_the_read_and_stores_nothing(
         for _ in range(30):
             sent += len(chunk)
             yield chunk
-        yield f"\r\n--{boundary}--\r\n".encode()
+        yield f"\r\n--{BOUNDARY}--\r\n".encode()
 
-    before = spooled_files()
+    before = spooled_files(settings)
     response = await client.post(
         "/graphql",
         content=body(),
         headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
             "Apollo-Require-Preflight": "true",
             **office.headers,
         },
@@ -249,7 +282,7 @@ async def test_a_30_mb_file_stops_the_read_and_stores_nothing(
     assert error["extensions"]["code"] == "TOO_LARGE"
     assert "25 MB" in error["message"]
     assert sent <= 27 * MB
-    assert spooled_files() == before
+    assert spooled_files(settings) == before
     assert await Photo.all().count() == 0
 
 
@@ -322,3 +355,115 @@ async def test_declared_length_beyond_all_limits_is_refused_before_reading(
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "TOO_LARGE"
     assert read <= MB
+
+
+# --- Slow clients and crash leftovers -----------------------------------------------------------
+
+
+async def stalled_upload(settings: Settings, spooled: set[Path]) -> httpx.Response:
+    """Post an upload that stops sending in the middle of its file; `spooled` gets the files
+    spooled by then."""
+    before = spooled_files(settings)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield upload_head("UHJvamVjdDox")
+        yield b"\xff\xd8\xff" + b"\x00" * 4096
+        spooled.update(spooled_files(settings) - before)
+        await asyncio.Event().wait()  # the client goes quiet and never closes
+        yield b""
+
+    async with echo_app(settings) as client:
+        return await client.post(
+            "/echo",
+            content=body(),
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+                "X-Requested-With": "app",
+            },
+        )
+
+
+async def test_an_upload_past_its_deadline_is_refused_and_its_file_removed(
+    settings: Settings,
+) -> None:
+    before = spooled_files(settings)
+    spooled: set[Path] = set()
+    response = await stalled_upload(
+        dataclasses.replace(settings, upload_deadline_seconds=0.2, upload_grace_seconds=60),
+        spooled,
+    )
+    assert response.status_code == 408
+    assert response.json()["code"] == "TIMEOUT"
+    assert "did not arrive within 0.2 s" in response.json()["error"]
+    assert spooled, "the file part was being spooled when the client went quiet"
+    assert spooled_files(settings) == before
+
+
+async def test_an_upload_below_the_minimum_rate_is_refused_and_its_file_removed(
+    settings: Settings,
+) -> None:
+    """After a grace of 0.1 s the client must keep up a rate no real client reaches."""
+    before = spooled_files(settings)
+    spooled: set[Path] = set()
+    response = await stalled_upload(
+        dataclasses.replace(settings, upload_grace_seconds=0.1, upload_min_bytes_per_second=10**9),
+        spooled,
+    )
+    assert response.status_code == 408
+    assert response.json()["code"] == "TIMEOUT"
+    assert "slower than 1e+09 bytes a second" in response.json()["error"]
+    assert spooled
+    assert spooled_files(settings) == before
+
+
+def test_stale_spooled_files_are_removed_and_live_ones_kept(
+    settings: Settings, tmp_path: Path
+) -> None:
+    local = dataclasses.replace(settings, media_root=str(tmp_path / "media"))
+    assert remove_stale_uploads(local) == 0  # no folder yet
+    folder = spool_folder(local)
+    folder.mkdir(parents=True)
+    crashed, live, nested = folder / "upload-a", folder / "upload-b", folder / "sub"
+    crashed.write_bytes(b"cut off by a crash")
+    live.write_bytes(b"still arriving")
+    nested.mkdir()
+    long_ago = time.time() - local.upload_deadline_seconds - PROCESSING_ALLOWANCE_SECONDS - 60
+    for path in (crashed, nested):
+        os.utime(path, (long_ago, long_ago))
+    assert remove_stale_uploads(local) == 1
+    assert not crashed.exists()
+    assert live.exists() and nested.exists()
+    assert remove_stale_uploads(local, now=time.time() + 10**6) == 1
+    assert not live.exists()
+
+
+async def test_a_user_past_their_uploads_at_once_is_refused_before_the_body_is_read(
+    app: Starlette, client: httpx.AsyncClient, office: Any, project: Project, settings: Settings
+) -> None:
+    read = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal read
+        read += 1
+        yield upload_head("UHJvamVjdDox")
+
+    slots = app.state.graphql.upload_slots
+    with contextlib.ExitStack() as under_way:
+        for _ in range(settings.max_uploads_per_user):
+            under_way.enter_context(slots.hold(office.user.id))
+        response = await client.post(
+            "/graphql",
+            content=body(),
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+                "X-Requested-With": "app",
+                **office.headers,
+            },
+        )
+    assert response.status_code == 429
+    assert response.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert int(response.headers["retry-after"]) > 0
+    assert read == 0
+    allowed = await upload_request(client, office, project)
+    assert allowed.status_code == 200
+    assert allowed.json()["data"]["uploadPhoto"]["errors"] == []

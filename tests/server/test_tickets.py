@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from server import tickets
 from server.models import (
     AuditEntry,
+    IdempotencyRecord,
     Notification,
     Role,
     ShortageKind,
@@ -396,24 +397,109 @@ async def test_step_that_loses_at_the_update_is_refused_and_writes_nothing(
     assert len(events) == 1
 
 
-async def test_blocking_milestone_must_be_of_the_same_project(make_account: MakeAccount) -> None:
-    office = (await make_account(Role.OFFICE, "office")).user
-    project, other = await make_project(), await make_project()
-    foreign = await make_milestone(other)
-    draft = TicketDraft(
-        project.id,
-        ShortageKind.LABOUR,
-        "缺人",
-        trade="木工",
-        headcount=3,
-        blocking_milestone_id=foreign.id,
-    )
-    with pytest.raises(TicketRefused) as refused:
-        await tickets.create_ticket(office, draft, today=dt.date(2026, 2, 20))
-    assert [(p.code, p.field) for p in refused.value.problems] == [
-        ("INVALID", ("input", "blockingMilestoneId"))
+async def test_a_blocking_milestone_of_another_project_answers_like_a_missing_one(
+    make_account: MakeAccount,
+) -> None:
+    reporter = (await make_account(Role.SITE_MANAGER, "reporter")).user
+    stranger = (await make_account(Role.SITE_MANAGER, "stranger")).user
+    project, visible = await make_project(reporter), await make_project(reporter)
+    hidden = await make_project(stranger)
+    own = await make_milestone(project)
+    answers = []
+    for milestone_id in (
+        (await make_milestone(visible)).id,
+        (await make_milestone(hidden)).id,
+        999_999,
+        0,
+    ):
+        draft = labour_draft(project.id, blocking_milestone_id=milestone_id)
+        with pytest.raises(TicketRefused) as refused:
+            await tickets.create_ticket(reporter, draft, today=dt.date(2026, 2, 20))
+        answers.append(refused.value.problems)
+    assert answers[0] == [
+        Problem("NOT_FOUND", "No such milestone of this project.", ("input", "blockingMilestoneId"))
+    ]
+    assert all(problems == answers[0] for problems in answers)
+    assert not await ShortageTicket.exists()
+    draft = labour_draft(project.id, blocking_milestone_id=own.id)
+    filed = await tickets.create_ticket(reporter, draft, today=dt.date(2026, 2, 20))
+    assert filed.blocking_milestone_id == own.id
+
+
+def labour_draft(project_id: int, **fields: object) -> TicketDraft:
+    """A valid LABOUR draft for the project."""
+    values: dict[str, object] = {"trade": "木工", "headcount": 3, **fields}
+    return TicketDraft(project_id, ShortageKind.LABOUR, "缺人", **values)  # type: ignore[arg-type]
+
+
+async def file_keyed(
+    actor: User, draft: TicketDraft, key: str, ttl: dt.timedelta | None = None
+) -> ShortageTicket | TicketRefused:
+    """create_ticket under `key` in its own transaction: the ticket, or the refusal."""
+    extra = {"key_ttl": ttl} if ttl is not None else {}
+    try:
+        async with in_transaction():
+            return await tickets.create_ticket(
+                actor, draft, today=dt.date(2026, 2, 20), idempotency_key=key, **extra
+            )
+    except TicketRefused as refused:
+        return refused
+
+
+async def test_a_key_replays_its_draft_and_refuses_another(make_account: MakeAccount) -> None:
+    reporter = (await make_account(Role.SITE_MANAGER, "reporter")).user
+    project = await make_project(reporter)
+    first = await file_keyed(reporter, labour_draft(project.id), "phone-1")
+    again = await file_keyed(reporter, labour_draft(project.id), "phone-1")
+    assert isinstance(first, ShortageTicket) and isinstance(again, ShortageTicket)
+    assert again.id == first.id
+    for changed in (
+        labour_draft(project.id, headcount=4),
+        labour_draft(project.id, description="更多工人"),
+        labour_draft(project.id, needed_by=dt.date(2026, 3, 1)),
+        TicketDraft(project.id, ShortageKind.MATERIAL, "缺人", material="砂", quantity=1, unit="t"),
+    ):
+        refused = await file_keyed(reporter, changed, "phone-1")
+        assert isinstance(refused, TicketRefused)
+        assert [(p.code, p.field) for p in refused.problems] == [
+            ("CONFLICT", ("input", "idempotencyKey"))
+        ]
+    assert await ShortageTicket.all().count() == 1
+    assert await AuditEntry.filter(action="createShortageTicket").count() == 1
+
+
+@pytest.mark.parametrize(
+    "key", ["k" * 129, "k" * 10_000, "nul\x00", "lone\ud800"], ids=["129", "10kB", "nul", "lone"]
+)
+async def test_hostile_keys_are_invalid_and_file_nothing(
+    make_account: MakeAccount, key: str
+) -> None:
+    reporter = (await make_account(Role.SITE_MANAGER, "reporter")).user
+    project = await make_project(reporter)
+    refused = await file_keyed(reporter, labour_draft(project.id), key)
+    assert isinstance(refused, TicketRefused)
+    assert [(p.code, p.field) for p in refused.problems] == [
+        ("INVALID", ("input", "idempotencyKey"))
     ]
     assert not await ShortageTicket.exists()
+
+
+async def test_an_expired_key_files_afresh(make_account: MakeAccount) -> None:
+    reporter = (await make_account(Role.SITE_MANAGER, "reporter")).user
+    project = await make_project(reporter)
+    first = await file_keyed(reporter, labour_draft(project.id), "phone-1")
+    await IdempotencyRecord.filter(key="phone-1").update(
+        created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    )
+    replay = await file_keyed(reporter, labour_draft(project.id, headcount=9), "phone-1")
+    assert isinstance(replay, TicketRefused)  # within the default week: still bound
+    fresh = await file_keyed(
+        reporter, labour_draft(project.id, headcount=9), "phone-1", dt.timedelta(hours=1)
+    )
+    assert isinstance(first, ShortageTicket) and isinstance(fresh, ShortageTicket)
+    assert fresh.id != first.id
+    [record] = await IdempotencyRecord.all()
+    assert record.object_id == fresh.id
 
 
 async def test_is_overdue(make_account: MakeAccount) -> None:

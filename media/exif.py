@@ -20,6 +20,9 @@ GPS_LATITUDE_REF, GPS_LATITUDE = 1, 2
 GPS_LONGITUDE_REF, GPS_LONGITUDE = 3, 4
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+# A DateTimeOriginal outside these years is a camera whose clock was never set (0001, 9999):
+# ignored, like a missing one. They are the domain's calendar (server.schedule) too.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,11 @@ class PhotoMetadata:
 
 
 def read_metadata(exif: Image.Exif, zone: ZoneInfo) -> PhotoMetadata:
-    """Orientation, DateTimeOriginal (with its offset, else in `zone`) and GPS position."""
+    """Orientation, DateTimeOriginal (with its offset, else in `zone`) and GPS position.
+
+    What cannot be used is left out, never an error: an orientation outside 1–8, a date
+    that does not parse or lies outside EARLIEST_YEAR–LATEST_YEAR, a position off the globe.
+    """
     orientation = exif.get(ORIENTATION, 1)
     if not isinstance(orientation, int) or not 1 <= orientation <= 8:
         orientation = 1
@@ -56,6 +63,8 @@ def _taken_at(raw: Any, raw_offset: Any, zone: ZoneInfo) -> dt.datetime | None:
     try:
         local = dt.datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
+        return None
+    if not EARLIEST_YEAR <= local.year <= LATEST_YEAR:
         return None
     match = _OFFSET.match(_text(raw_offset) or "")
     if match is None:

@@ -171,7 +171,8 @@ class Photo(graphene.ObjectType):
     async def resolve_url(
         root: models.Photo, info: ResolveInfo, variant: Any = MediaVariant.LARGE
     ) -> str:
-        chosen = MediaVariant(getattr(variant, "value", variant))
+        # An explicit null takes the default too.
+        chosen = MediaVariant(getattr(variant, "value", variant) or MediaVariant.LARGE)
         if chosen == MediaVariant.ORIGINAL and not await may_read_original(info, root):
             raise ApiError("FORBIDDEN", "Only staff and the site's managers may fetch originals.")
         path = photos.signed_file_url(info.context.settings, root.id, chosen)

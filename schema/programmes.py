@@ -12,13 +12,15 @@ from graphene import ResolveInfo
 from tortoise.expressions import Subquery
 
 from schema.context import RequestContext
-from schema.errors import ProblemList, errors_field
+from schema.errors import ApiError, ProblemList, errors_field
 from schema.loaders import ByIdLoader
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires
 from schema.projects import (
     Health,
+    check_text_lengths,
     conflict_as_error,
+    fits,
     project_list_field,
     project_page,
 )
@@ -26,6 +28,7 @@ from schema.relay import CountableConnection, Node
 from schema.supervision import ProgrammeProgressFields
 from server import audit, health, models
 from server.health import Cutoffs
+from server.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year
 from server.stats import programme_counts
 from server.visibility import sees_everything
 
@@ -159,6 +162,9 @@ class Queries:
     ) -> list[models.Programme]:
         queryset = models.Programme.all()
         if year is not None:
+            if not in_calendar_year(year):
+                first, last = EARLIEST_DATE.year, LATEST_DATE.year
+                raise ApiError("INVALID", f"year must be from {first} to {last}.")
             queryset = queryset.filter(year=year)
         return await queryset.order_by("-year", "code")
 
@@ -188,9 +194,11 @@ async def create_programme(
         problems.add("INVALID", "Must not be empty.", "input", "code")
     if not name:
         problems.add("INVALID", "Must not be empty.", "input", "name")
+    check_text_lengths(models.Programme, {"code": code, "name": name}, problems, "input")
     if not 2000 <= input.year <= 2100:
         problems.add("INVALID", "The year is 2000 to 2100.", "input", "year")
-    if code and await models.Programme.exists(code=code, year=input.year):
+    looked_up = code and fits(models.Programme, "code", code)
+    if looked_up and await models.Programme.exists(code=code, year=input.year):
         problems.add("CONFLICT", "This programme exists for that year.", "input", "code")
     problems.raise_if_any()
     async with conflict_as_error(("input", "code"), "This programme exists for that year."):

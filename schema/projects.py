@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import decimal
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 import graphene
@@ -14,18 +14,21 @@ from aiodataloader import DataLoader
 from graphene import ResolveInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from schema.accounts import User
 from schema.context import RequestContext
-from schema.errors import ProblemList, UserInputError, errors_field
+from schema.errors import ApiError, ProblemList, UserInputError, errors_field
 from schema.loaders import ByIdLoader, ManagedProjectIdsLoader, ReadyLoader, may_see_project, then
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires, viewer
 from schema.relay import (
+    MAX_PAGE_SIZE,
     CountableConnection,
     Node,
     build_connection,
+    check_list_length,
     cursor_offset,
     decode_id,
     node_fields,
@@ -36,7 +39,15 @@ from schema.relay import (
 from schema.scalars import Date, DateTime, Decimal
 from server import audit, health, models
 from server.health import Cutoffs
-from server.schedule import ProjectSchedule, load_schedules, overdue_q
+from server.schedule import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    ProjectSchedule,
+    in_calendar_year,
+    load_schedules,
+    overdue_q,
+)
+from server.settings import Settings
 from server.visibility import managed_project_page, sees_everything, visible_projects
 
 ProjectStatus = graphene.Enum.from_enum(
@@ -501,10 +512,49 @@ class ProjectFilter(graphene.InputObjectType):
     search = graphene.String(description="Code or name contains this text.")
 
 
+def column_length(model: type[Model], key: str) -> int | None:
+    """The most characters the text column `key` of `model` holds (None: no limit)."""
+    return getattr(model._meta.fields_map.get(key), "max_length", None)
+
+
+def fits(model: type[Model], key: str, value: str) -> bool:
+    """True when `value` fits the text column `key`; the ORM refuses longer values even in
+    a lookup, so a value that does not fit is never looked up."""
+    limit = column_length(model, key)
+    return limit is None or len(value) <= limit
+
+
+def check_project_filter(filter: Any, settings: Settings) -> None:
+    """Refuse a ProjectFilter the database should not be asked: a top-level INVALID error
+    for over-long search text, too many programme codes, texts longer than their columns, or
+    a year out of the calendar."""
+    if filter is None:
+        return
+    search = (filter.search or "").strip()
+    if len(search) > settings.max_search_length:
+        raise ApiError(
+            "INVALID", f"filter.search may be at most {settings.max_search_length} characters."
+        )
+    check_list_length(filter.programme_codes, "filter.programmeCodes")
+    texts = (
+        ("programmeCodes", models.Programme, "code", filter.programme_codes or ()),
+        ("town", models.Project, "town", (filter.town or "",)),
+        ("responsibleUnit", models.Project, "responsible_unit", (filter.responsible_unit or "",)),
+    )
+    for name, model, column, values in texts:
+        if not all(fits(model, column, value) for value in values):
+            limit = column_length(model, column)
+            raise ApiError("INVALID", f"filter.{name} may be at most {limit} characters long.")
+    if filter.year is not None and not in_calendar_year(filter.year):
+        first, last = EARLIEST_DATE.year, LATEST_DATE.year
+        raise ApiError("INVALID", f"filter.year must be from {first} to {last}.")
+
+
 async def filter_projects(
     queryset: QuerySet[models.Project], filter: Any, cutoffs: Cutoffs
 ) -> QuerySet[models.Project]:
-    """`queryset` narrowed by a ProjectFilter; health is decided by the database."""
+    """`queryset` narrowed by a ProjectFilter (checked by `check_project_filter`); health is
+    decided by the database."""
     if filter is None:
         return queryset
     if filter.programme_codes is not None or filter.year is not None:
@@ -519,12 +569,12 @@ async def filter_projects(
     if filter.responsible_unit is not None:
         queryset = queryset.filter(responsible_unit=filter.responsible_unit)
     if filter.status is not None:
-        queryset = queryset.filter(status__in=[enum_value(s) for s in filter.status])
+        queryset = queryset.filter(status__in={enum_value(s) for s in filter.status})
     if filter.search:
         text = filter.search.strip()
         queryset = queryset.filter(Q(code__icontains=text) | Q(name__icontains=text))
     if filter.health is not None:
-        ids = await health.ids_with_health([enum_value(h) for h in filter.health], cutoffs)
+        ids = await health.ids_with_health({enum_value(h) for h in filter.health}, cutoffs)
         queryset = queryset.filter(id__in=ids)
     return queryset
 
@@ -539,6 +589,7 @@ async def project_page(
 ) -> CountableConnection:
     """A page of the projects in `base` the viewer may see, filtered and ordered."""
     user = viewer(info)
+    check_project_filter(filter, info.context.settings)
     queryset = base
     if not sees_everything(user):
         queryset = queryset.filter(id__in=Subquery(visible_projects(user).values("id")))
@@ -739,6 +790,40 @@ class TaskSheetPayload(graphene.ObjectType):
     errors = errors_field()
 
 
+# Money columns are DECIMAL(16, 2): the Decimal scalar bounds the digits, mutations the cents.
+CENT = decimal.Decimal("0.01")
+
+
+def check_text_lengths(
+    model: type[Model], values: Mapping[str, Any], problems: ProblemList, *path: str
+) -> None:
+    """An INVALID problem for each text value longer than its column holds, at
+    `path` + the field's camelCase name."""
+    for key, value in values.items():
+        if isinstance(value, str) and not fits(model, key, value):
+            limit = column_length(model, key)
+            problems.add("INVALID", f"At most {limit} characters.", *path, _camel(key))
+
+
+def check_item_count(items: Sequence[Any] | None, problems: ProblemList, *path: str) -> bool:
+    """False, with an INVALID problem at `path`, when a list input has more than
+    MAX_PAGE_SIZE items (each costs a lookup)."""
+    if items is not None and len(items) > MAX_PAGE_SIZE:
+        problems.add("INVALID", f"At most {MAX_PAGE_SIZE} items.", *path)
+        return False
+    return True
+
+
+def check_money(value: decimal.Decimal | None, problems: ProblemList, *path: str) -> None:
+    """INVALID problems for a negative amount or one with fractions of a cent."""
+    if value is None:
+        return
+    if value < 0:
+        problems.add("INVALID", "Must not be negative.", *path)
+    elif value != value.quantize(CENT):
+        problems.add("INVALID", "At most 2 digits after the point.", *path)
+
+
 @contextlib.asynccontextmanager
 async def conflict_as_error(field: tuple[str, ...], message: str) -> AsyncIterator[None]:
     """Turn a unique-constraint violation (a concurrent duplicate) into a CONFLICT UserError."""
@@ -762,6 +847,8 @@ async def visible_project_or_error(
 
 
 async def _programmes(ids: list[str], problems: ProblemList) -> list[models.Programme]:
+    if not check_item_count(ids, problems, "input", "programmeIds"):
+        return []
     found = []
     seen: set[int] = set()
     for index, gid in enumerate(ids):
@@ -778,6 +865,8 @@ async def _programmes(ids: list[str], problems: ProblemList) -> list[models.Prog
 
 
 async def _site_managers(ids: list[str], problems: ProblemList, name: str) -> list[models.User]:
+    if not check_item_count(ids, problems, "input", name):
+        return []
     found = []
     seen: set[int] = set()
     for index, gid in enumerate(ids):
@@ -798,8 +887,8 @@ def _check_project_fields(values: dict[str, Any], problems: ProblemList) -> None
     for key, label in (("code", "code"), ("name", "name"), ("responsible_unit", "responsibleUnit")):
         if key in values and not (values[key] or "").strip():
             problems.add("INVALID", "Must not be empty.", "input", label)
-    if (values.get("total_investment") or 0) < 0:
-        problems.add("INVALID", "Must not be negative.", "input", "totalInvestment")
+    check_text_lengths(models.Project, values, problems, "input")
+    check_money(values.get("total_investment"), problems, "input", "totalInvestment")
     if (values.get("site_radius_meters") or 0) < 0:
         problems.add("INVALID", "Must not be negative.", "input", "siteRadiusMeters")
     location = values.get("location")
@@ -856,7 +945,8 @@ async def create_project(info: ResolveInfo, user: models.User | None, input: Any
     _check_project_fields(values, problems)
     programmes = await _programmes(input.programme_ids or [], problems)
     managers = await _site_managers(input.site_manager_ids or [], problems, "siteManagerIds")
-    if input.code and await models.Project.exists(code=input.code.strip()):
+    code = (input.code or "").strip()
+    if code and fits(models.Project, "code", code) and await models.Project.exists(code=code):
         problems.add("CONFLICT", "Another project has this code.", "input", "code")
     problems.raise_if_any()
     project = models.Project()
@@ -891,7 +981,11 @@ async def update_project(info: ResolveInfo, user: models.User | None, input: Any
     if "programme_ids" in given:
         programmes = await _programmes(given["programme_ids"] or [], problems)
     code = (given.get("code") or "").strip()
-    if code and await models.Project.filter(code=code).exclude(id=project.id).exists():
+    if (
+        code
+        and fits(models.Project, "code", code)
+        and await models.Project.filter(code=code).exclude(id=project.id).exists()
+    ):
         problems.add("CONFLICT", "Another project has this code.", "input", "code")
     problems.raise_if_any()
     _apply(project, {k: v for k, v in given.items() if k != "programme_ids"})
@@ -948,13 +1042,13 @@ async def save_task_sheet(
     if not 2000 <= input.year <= 2100:
         problems.add("INVALID", "The year is 2000 to 2100.", "input", "year")
     for key in ("annual_investment_target", "completed_investment"):
-        value: decimal.Decimal | None = input.get(key)
-        if value is not None and value < 0:
-            problems.add("INVALID", "Must not be negative.", "input", _camel(key))
+        check_money(input.get(key), problems, "input", _camel(key))
     items = input.items or []
-    for index, item in enumerate(items):
+    check_item_count(items, problems, "input", "items")
+    for index, item in enumerate(items[:MAX_PAGE_SIZE]):
         if not (item.title or "").strip():
             problems.add("INVALID", "Must not be empty.", "input", "items", str(index), "title")
+        check_text_lengths(models.TaskItem, item, problems, "input", "items", str(index))
     problems.raise_if_any()
     latest = (
         await models.TaskSheet.filter(project=project, year=input.year)

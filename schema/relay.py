@@ -14,9 +14,13 @@ from graphql_relay import from_global_id, to_global_id
 from tortoise.queryset import QuerySet
 
 from schema.errors import ApiError
+from server.schedule import MAX_ID
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Offset cursors point at most this far into a list: far past any real list, and well inside
+# what the databases take as an OFFSET.
+MAX_CURSOR_OFFSET = 10_000_000
 
 
 class Node(graphene.relay.Node):
@@ -43,12 +47,16 @@ class Node(graphene.relay.Node):
 
 
 def split_global_id(global_id: str) -> tuple[str | None, int | None]:
-    """(type name, integer pk) of a global ID, or (None, None) when it is malformed."""
+    """(type name, integer pk) of a global ID, or (None, None) when it is malformed or its pk
+    is outside the range of the primary key columns (1 to MAX_ID)."""
     try:
         resolved = from_global_id(global_id)
-        return resolved.type, int(resolved.id)
+        pk = int(resolved.id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         return None, None
+    if not 1 <= pk <= MAX_ID:
+        return None, None
+    return resolved.type, pk
 
 
 def decode_id(global_id: str | None, type_name: str) -> int | None:
@@ -89,22 +97,31 @@ def page_size(first: int | None) -> int:
     return first
 
 
+def check_list_length(values: Sequence[Any] | None, name: str, limit: int = MAX_PAGE_SIZE) -> None:
+    """A top-level INVALID error when the list argument `name` has more than `limit` items."""
+    if values is not None and len(values) > limit:
+        raise ApiError("INVALID", f"{name} may have at most {limit} items.")
+
+
 def offset_cursor(offset: int) -> str:
     """Opaque cursor for the item at `offset`."""
     return base64.b64encode(f"offset:{offset}".encode()).decode()
 
 
 def cursor_offset(cursor: str | None) -> int:
-    """The offset after the item the cursor points to (0 without a cursor)."""
+    """The offset after the item the cursor points to (0 without a cursor); INVALID for a
+    cursor this list did not give out, or one pointing before the start or past
+    MAX_CURSOR_OFFSET."""
     if cursor is None:
         return 0
     try:
-        kind, _, value = base64.b64decode(cursor).decode().partition(":")
-        if kind != "offset":
-            raise ValueError(kind)
-        return int(value) + 1
+        kind, _, value = base64.b64decode(cursor, validate=True).decode().partition(":")
+        offset = int(value) if kind == "offset" else -1
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ApiError("INVALID", "`after` is not a cursor this list gave out.") from None
+        offset = -1
+    if not 0 <= offset < MAX_CURSOR_OFFSET:
+        raise ApiError("INVALID", "`after` is not a cursor this list gave out.")
+    return offset + 1
 
 
 def build_connection(

@@ -20,13 +20,21 @@ from schema.projects import (
     Project,
     ProjectLoader,
     ProjectScheduleLoader,
+    check_item_count,
+    check_text_lengths,
     visible_project_or_error,
 )
 from schema.relay import CountableConnection, Node, decode_id
 from schema.scalars import Date, DateTime
 from server import audit, models
 from server import photos as photo_rules
-from server.schedule import Link, ProjectSchedule, days_overdue, would_close_cycle
+from server.schedule import (
+    MAX_LAG_DAYS,
+    Link,
+    ProjectSchedule,
+    days_overdue,
+    would_close_cycle,
+)
 
 MilestoneStatus = graphene.Enum.from_enum(
     models.MilestoneStatus, description="A milestone is open until recorded as done."
@@ -390,14 +398,18 @@ async def _predecessors(
     entries: list[tuple[str, int, tuple[str, ...]]],
     problems: ProblemList,
 ) -> list[tuple[models.Milestone, int]]:
-    """Check (global id, lag, input path) entries: same project, no repeats, lag >= 0."""
+    """Check (global id, lag, input path) entries: same project, no repeats, lag from 0 to
+    MAX_LAG_DAYS, at most MAX_PAGE_SIZE of them."""
     found: list[tuple[models.Milestone, int]] = []
     seen: set[int] = set()
+    if not check_item_count(entries, problems, "input", "dependencies"):
+        return found
     for gid, lag, path in entries:
         pk = decode_id(gid, "Milestone")
         pred = await models.Milestone.get_or_none(pk=pk) if pk is not None else None
-        if lag < 0:
-            problems.add("INVALID", "A lag must not be negative.", *path[:-1], "lagDays")
+        if not 0 <= lag <= MAX_LAG_DAYS:
+            message = f"A lag is 0 to {MAX_LAG_DAYS} days."
+            problems.add("INVALID", message, *path[:-1], "lagDays")
         if pred is None:
             problems.add("NOT_FOUND", "No such milestone.", *path)
         elif pred.project_id != project_id:
@@ -452,6 +464,7 @@ async def save_phase(info: ResolveInfo, user: models.User | None, input: Any) ->
     problems = ProblemList()
     if not input.name.strip():
         problems.add("INVALID", "Must not be empty.", "input", "name")
+    check_text_lengths(models.Phase, {"name": input.name.strip()}, problems, "input")
     if input.sequence < 1:
         problems.add("INVALID", "The sequence starts at 1.", "input", "sequence")
     start, finish = input.planned_start, input.planned_finish
@@ -480,6 +493,7 @@ async def create_milestone(
     problems = ProblemList()
     if not input.title.strip():
         problems.add("INVALID", "Must not be empty.", "input", "title")
+    check_text_lengths(models.Milestone, {"title": input.title.strip()}, problems, "input")
     phase = None
     if input.phase_id is not None:
         pk = decode_id(input.phase_id, "Phase")
@@ -596,6 +610,8 @@ async def complete_milestone(
     if input.actual_date > info.context.today:
         problems.add("INVALID", "The date is in the future.", "input", "actualDate")
     photo_ids = [decode_id(gid, "Photo") for gid in input.photo_ids or []]
+    if not check_item_count(photo_ids, problems, "input", "photoIds"):
+        photo_ids = []
     proof, refused = await photo_rules.proof_photos(photo_ids, milestone)
     for position, reason in refused:
         problems.add("INVALID", reason, "input", "photoIds", str(position))

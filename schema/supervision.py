@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -21,12 +22,13 @@ from schema.relay import (
     CountableConnection,
     Node,
     build_connection,
+    check_list_length,
     decode_id,
     global_id,
     page_size,
     paginate_queryset,
 )
-from schema.scalars import Date, DateTime, Decimal
+from schema.scalars import Date, DateTime, Decimal, quoted
 from schema.schedule import (
     Milestone,
     MilestoneConnection,
@@ -74,42 +76,47 @@ class OverdueGroup(graphene.ObjectType):
 
 
 async def _visible_project_ids(info: ResolveInfo, gids: list[str]) -> tuple[int, ...]:
-    """The pks of these Project IDs; INVALID for a malformed or foreign ID, NOT_FOUND for a
-    project the viewer may not see (one query)."""
+    """The pks of these Project IDs; INVALID for a malformed or foreign ID or too many of
+    them, NOT_FOUND for a project the viewer may not see (one query)."""
+    check_list_length(gids, "filter.projectIds")
     pks = []
     for index, gid in enumerate(gids):
         pk = decode_id(gid, "Project")
         if pk is None:
-            raise ApiError("INVALID", f"filter.projectIds[{index}] is not a Project ID: {gid!r}.")
+            raise ApiError(
+                "INVALID", f"filter.projectIds[{index}] is not a Project ID: {quoted(gid)}."
+            )
         pks.append(pk)
     found = set(
         await visible_projects(viewer(info)).filter(id__in=pks).values_list("id", flat=True)
     )
     for gid, pk in zip(gids, pks, strict=True):
         if pk not in found:
-            raise ApiError("NOT_FOUND", f"No such project: {gid!r}.")
+            raise ApiError("NOT_FOUND", f"No such project: {quoted(gid)}.")
     return tuple(dict.fromkeys(pks))
 
 
 async def overdue_filter(info: ResolveInfo, given: Any) -> overdue.OverdueFilter:
-    """The server-side filter for an OverdueFilter argument; top-level INVALID errors."""
+    """The server-side filter for an OverdueFilter argument; top-level INVALID errors for
+    values out of range, NOT_FOUND for projects the viewer may not see."""
     given = given or {}
-    min_days = given.get("min_days_overdue")
-    if min_days is not None and min_days < 0:
-        raise ApiError("INVALID", "filter.minDaysOverdue must not be negative.")
     codes = given.get("programme_codes")
+    check_list_length(codes, "filter.programmeCodes")
+    try:
+        flt = overdue.OverdueFilter(
+            as_of=given.get("as_of") or info.context.today,
+            programme_codes=tuple(codes) if codes is not None else None,
+            year=given.get("year"),
+            responsible_unit=given.get("responsible_unit"),
+            town=given.get("town"),
+            min_days_overdue=given.get("min_days_overdue") or 0,
+        )
+    except ValueError as exc:
+        raise ApiError("INVALID", f"filter.{exc}") from None
     project_gids = given.get("project_ids")
-    return overdue.OverdueFilter(
-        as_of=given.get("as_of") or info.context.today,
-        programme_codes=tuple(codes) if codes is not None else None,
-        year=given.get("year"),
-        responsible_unit=given.get("responsible_unit"),
-        town=given.get("town"),
-        project_ids=(
-            await _visible_project_ids(info, project_gids) if project_gids is not None else None
-        ),
-        min_days_overdue=min_days or 0,
-    )
+    if project_gids is None:
+        return flt
+    return dataclasses.replace(flt, project_ids=await _visible_project_ids(info, project_gids))
 
 
 def _group_key(group_by: overdue.OverdueGroupBy, key: str) -> str:

@@ -19,8 +19,10 @@ from schema.permissions import EVERYONE_SIGNED_IN, READERS, requires, viewer
 from schema.photos import PhotoConnection, ticket_photos
 from schema.projects import Project, ProjectLoader
 from schema.relay import (
+    MAX_PAGE_SIZE,
     CountableConnection,
     Node,
+    check_list_length,
     decode_id,
     paginate_list,
     paginate_queryset,
@@ -264,6 +266,7 @@ def ticket_query(filter: Any) -> tickets.TicketQuery:
     """The domain's TicketQuery for a TicketFilter argument; malformed project IDs are errors."""
     if not filter:
         return tickets.TicketQuery()
+    check_list_length(filter.get("project_ids"), "filter.projectIds")
     project_ids = None
     if filter.get("project_ids") is not None:
         project_ids = []
@@ -274,12 +277,17 @@ def ticket_query(filter: Any) -> tickets.TicketQuery:
             project_ids.append(pk)
     return tickets.TicketQuery(
         kind=filter.get("kind"),
-        statuses=tuple(filter["status"]) if filter.get("status") is not None else None,
-        severities=tuple(filter["severity"]) if filter.get("severity") is not None else None,
+        statuses=_distinct(filter.get("status")),
+        severities=_distinct(filter.get("severity")),
         project_ids=tuple(project_ids) if project_ids is not None else None,
         assigned_to_me=bool(filter.get("assigned_to_me")),
         overdue_only=bool(filter.get("overdue_only")),
     )
+
+
+def _distinct(values: list[Any] | None) -> tuple[Any, ...] | None:
+    """Enum values of a filter list, each once, in their first order (None stays None)."""
+    return tuple(dict.fromkeys(values)) if values is not None else None
 
 
 async def project_tickets(
@@ -548,6 +556,10 @@ class Mutations:
         info: ResolveInfo, user: models.User | None, input: Any
     ) -> dict[str, Any]:
         assert user is not None
+        if len(input.ids) > MAX_PAGE_SIZE:
+            raise UserInputError.one(
+                "INVALID", f"At most {MAX_PAGE_SIZE} notifications at once.", ("input", "ids")
+            )
         ids = [_decoded(gid, "Notification") or 0 for gid in input.ids]
         marked, missing = await notifications.mark_read(user, ids)
         if missing:

@@ -82,9 +82,8 @@ UNREACHABLE_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     socket.gaierror,
     DBConnectionError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.PostgresConnectionError,  # refused, dropped, failed connections
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
 )
 
 

@@ -10,13 +10,13 @@ is written; a file is built whole in memory, then sent, so it is never half-writ
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from graphql_relay import from_global_id
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -27,6 +27,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise.expressions import Subquery
 
+from schema.relay import MAX_PAGE_SIZE, split_global_id
+from schema.scalars import quoted
 from server.accounts import authenticate
 from server.board import BoardRow, board_rows, programme_labels
 from server.clock import zone_today
@@ -88,18 +90,38 @@ class BadParameter(ValueError):
     """A query parameter the export cannot use; the message says which and why."""
 
 
+# Longest text value compared with a column (responsible units are 128 characters at most),
+# and most values of a list parameter.
+MAX_TEXT_LENGTH = 128
+MAX_LIST_LENGTH = MAX_PAGE_SIZE
+
+
+def _text(name: str, value: str) -> str:
+    """A text value of parameter `name`, stripped; BadParameter past the bounds."""
+    if "\x00" in value:
+        raise BadParameter(f"{name} must not contain NUL characters.")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise BadParameter(f"{name} may be at most {MAX_TEXT_LENGTH} characters long.")
+    return value.strip()
+
+
 def _values(params: QueryParams, name: str) -> list[str] | None:
     """All values of a repeated or comma-separated parameter, or None when absent."""
     if name not in params:
         return None
-    return [part.strip() for raw in params.getlist(name) for part in raw.split(",") if part.strip()]
+    values = [
+        _text(name, part) for raw in params.getlist(name) for part in raw.split(",") if part.strip()
+    ]
+    if len(values) > MAX_LIST_LENGTH:
+        raise BadParameter(f"{name} may have at most {MAX_LIST_LENGTH} values.")
+    return values
 
 
 def _single(params: QueryParams, name: str) -> str | None:
     values = params.getlist(name)
     if len(values) > 1:
         raise BadParameter(f"{name} is given {len(values)} times; give it once.")
-    return values[0].strip() if values else None
+    return _text(name, values[0]) if values else None
 
 
 def _integer(params: QueryParams, name: str) -> int | None:
@@ -109,7 +131,17 @@ def _integer(params: QueryParams, name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise BadParameter(f"{name} must be a whole number, not {raw!r}.") from None
+        raise BadParameter(f"{name} must be a whole number, not {quoted(raw)}.") from None
+
+
+def _date(params: QueryParams, name: str) -> dt.date | None:
+    raw = _single(params, name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadParameter(f"{name} must be a date like 2020-02-20, not {quoted(raw)}.") from None
 
 
 async def _project_ids(gids: list[str] | None) -> tuple[int, ...] | None:
@@ -117,45 +149,42 @@ async def _project_ids(gids: list[str] | None) -> tuple[int, ...] | None:
         return None
     pks = []
     for gid in gids:
-        try:
-            resolved = from_global_id(gid)
-            if resolved.type != "Project":
-                raise ValueError(resolved.type)
-            pks.append(int(resolved.id))
-        except (ValueError, TypeError, UnicodeDecodeError):
-            raise BadParameter(f"projectIds: {gid!r} is not a Project ID.") from None
+        type_name, pk = split_global_id(gid)
+        if type_name != "Project" or pk is None:
+            raise BadParameter(f"projectIds: {quoted(gid)} is not a Project ID.")
+        pks.append(pk)
     found = set(await Project.filter(id__in=pks).values_list("id", flat=True))
     for gid, pk in zip(gids, pks, strict=True):
         if pk not in found:
-            raise BadParameter(f"projectIds: no such project {gid!r}.")
+            raise BadParameter(f"projectIds: no such project {quoted(gid)}.")
     return tuple(dict.fromkeys(pks))
 
 
 async def parse_filter(params: QueryParams, today: dt.date) -> OverdueFilter:
-    """The OverdueFilter of an export's query parameters; BadParameter when one is wrong."""
+    """The OverdueFilter of an export's query parameters; BadParameter when one is wrong or
+    out of range (dates and years in the calendar, day counts, lengths of texts and lists)."""
     unknown = sorted(set(params.keys()) - KNOWN_PARAMETERS)
     if unknown:
         raise BadParameter(
-            f"Unknown parameter {unknown[0]!r}; use {', '.join(sorted(KNOWN_PARAMETERS))}."
+            f"Unknown parameter {quoted(unknown[0])}; use {', '.join(sorted(KNOWN_PARAMETERS))}."
         )
-    as_of_raw = _single(params, "asOf")
-    try:
-        as_of = dt.date.fromisoformat(as_of_raw) if as_of_raw else today
-    except ValueError:
-        raise BadParameter(f"asOf must be a date like 2020-02-20, not {as_of_raw!r}.") from None
-    min_days = _integer(params, "minDaysOverdue")
-    if min_days is not None and min_days < 0:
-        raise BadParameter("minDaysOverdue must not be negative.")
     codes = _values(params, "programmeCodes")
-    return OverdueFilter(
-        as_of=as_of,
-        programme_codes=tuple(codes) if codes is not None else None,
-        year=_integer(params, "year"),
-        responsible_unit=_single(params, "responsibleUnit"),
-        town=_single(params, "town"),
-        project_ids=await _project_ids(_values(params, "projectIds")),
-        min_days_overdue=min_days or 0,
-    )
+    as_of = _date(params, "asOf") or today
+    year, min_days = _integer(params, "year"), _integer(params, "minDaysOverdue")
+    unit, town = _single(params, "responsibleUnit"), _single(params, "town")
+    try:
+        flt = OverdueFilter(
+            as_of=as_of,
+            programme_codes=tuple(codes) if codes is not None else None,
+            year=year,
+            responsible_unit=unit,
+            town=town,
+            min_days_overdue=min_days or 0,
+        )
+    except ValueError as exc:
+        raise BadParameter(str(exc)) from None
+    project_ids = await _project_ids(_values(params, "projectIds"))
+    return dataclasses.replace(flt, project_ids=project_ids)
 
 
 async def overdue_rows(flt: OverdueFilter, user: User) -> list[list[Any]]:

@@ -20,7 +20,15 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Min
 from tortoise.queryset import QuerySet
 
-from server.models import Milestone, MilestoneStatus, Project, User
+from server.models import Milestone, MilestoneStatus, Programme, Project, User
+from server.schedule import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_DAYS_OVERDUE,
+    MAX_ID,
+    in_calendar,
+    in_calendar_year,
+)
 from server.visibility import sees_everything
 
 
@@ -38,7 +46,9 @@ class OverdueFilter:
     """Which overdue milestones to consider; None means no restriction on that field.
 
     Projects must be in a programme matching both `programme_codes` and `year` (the same
-    programme). An empty tuple of codes or project ids matches nothing.
+    programme). An empty tuple of codes or project ids matches nothing. A filter whose date,
+    year, day count or text is out of range (texts: longer than their columns) is refused
+    with ValueError naming the parameter.
     """
 
     as_of: dt.date
@@ -50,13 +60,31 @@ class OverdueFilter:
     min_days_overdue: int = 0
 
     def __post_init__(self) -> None:
+        if not in_calendar(self.as_of):
+            raise ValueError(f"asOf must be from {EARLIEST_DATE} to {LATEST_DATE}.")
+        if self.year is not None and not in_calendar_year(self.year):
+            raise ValueError(f"year must be from {EARLIEST_DATE.year} to {LATEST_DATE.year}.")
         if self.min_days_overdue < 0:
             raise ValueError("minDaysOverdue must not be negative.")
+        if self.min_days_overdue > MAX_DAYS_OVERDUE:
+            raise ValueError(f"minDaysOverdue may be at most {MAX_DAYS_OVERDUE}.")
+        texts = (
+            ("programmeCodes", Programme, "code", self.programme_codes or ()),
+            ("responsibleUnit", Project, "responsible_unit", (self.responsible_unit or "",)),
+            ("town", Project, "town", (self.town or "",)),
+        )
+        for name, model, column, values in texts:
+            limit = model._meta.fields_map[column].max_length
+            if any(len(value) > limit for value in values):
+                raise ValueError(f"{name} may be at most {limit} characters long.")
 
     @property
     def latest_planned_date(self) -> dt.date:
         """The latest planned date that is overdue by at least `min_days_overdue` (and 1)."""
         return self.as_of - dt.timedelta(days=max(self.min_days_overdue, 1))
+
+
+NOT_A_CURSOR = "`after` is not a cursor this list gave out."
 
 
 @dataclass(frozen=True)
@@ -74,16 +102,25 @@ class OverdueCursor:
 
     @classmethod
     def decode(cls, cursor: str) -> OverdueCursor:
-        """Parse a cursor from `encode`; ValueError when it is not one."""
+        """Parse a cursor from `encode`; ValueError when it is not one, or when its date or
+        ids are out of range."""
         try:
             kind, day, project_id, milestone_id = (
-                base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+                base64.urlsafe_b64decode(cursor.encode("ascii")).decode().split(":")
             )
             if kind != "overdue":
                 raise ValueError(kind)
-            return cls(dt.date.fromisoformat(day), int(project_id), int(milestone_id))
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise ValueError("`after` is not a cursor this list gave out.") from None
+            decoded = cls(dt.date.fromisoformat(day), int(project_id), int(milestone_id))
+        except (binascii.Error, ValueError, UnicodeError):
+            raise ValueError(NOT_A_CURSOR) from None
+        if not decoded.in_range():
+            raise ValueError(NOT_A_CURSOR)
+        return decoded
+
+    def in_range(self) -> bool:
+        """True when the date is in the calendar and the ids fit the id columns."""
+        ids_fit = all(1 <= pk <= MAX_ID for pk in (self.project_id, self.milestone_id))
+        return ids_fit and in_calendar(self.planned_date)
 
     @classmethod
     def of(cls, milestone: Milestone) -> OverdueCursor:

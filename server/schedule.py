@@ -12,6 +12,34 @@ from tortoise.expressions import Q
 from server.models import Milestone, MilestoneDependency, MilestoneStatus
 from server.rawsql import fetch, fetch_models
 
+# The calendar the domain plans in: dates outside it are refused where they come in, so the
+# arithmetic on them (overdue days, forecasts, filters) stays far from the calendar's ends.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+# Longest lag between a milestone and its successor, and the deepest "days overdue" filter.
+MAX_LAG_DAYS = 3660
+MAX_DAYS_OVERDUE = 36_500
+# Ids are 32-bit integer columns: a larger number names no row, and the database would refuse it.
+MAX_ID = 2**31 - 1
+
+
+def in_calendar(day: dt.date) -> bool:
+    """True when `day` lies between EARLIEST_DATE and LATEST_DATE."""
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def in_calendar_year(year: int) -> bool:
+    """True when `year` is one of the calendar's years."""
+    return EARLIEST_DATE.year <= year <= LATEST_DATE.year
+
+
+def add_days(day: dt.date, days: int) -> dt.date:
+    """`day` plus `days`, held at the last representable day rather than overflowing."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
 
 def days_overdue(status: MilestoneStatus, planned: dt.date, today: dt.date) -> int:
     """Days an open milestone is past its planned date (0 when done or not yet due)."""
@@ -110,7 +138,7 @@ def _forecast_one(
             effective = pred.actual_date
         else:
             effective = max(forecast[pred.id], today)
-        best = max(best, effective + dt.timedelta(days=link.lag_days))
+        best = max(best, add_days(effective, link.lag_days))
     return best
 
 

@@ -10,11 +10,15 @@ from server.models import (
     Milestone,
     MilestoneDependency,
     MilestoneStatus,
+    Phase,
     Programme,
     Project,
     Severity,
     ShortageKind,
     ShortageTicket,
+    SupervisionReview,
+    TaskItem,
+    TaskSheet,
     TicketStatus,
     User,
 )
@@ -86,4 +90,30 @@ async def ticket(
         reporter=reporter,
         trade="钢筋工",
         headcount=10,
+    )
+
+
+async def phase(of: Project, name: str = "施工", sequence: int = 1) -> Phase:
+    """A roadmap phase of a project."""
+    return await Phase.create(project=of, name=name, sequence=sequence)
+
+
+async def task_sheet(of: Project, year: int = 2020, *, items: tuple[str, ...] = ()) -> TaskSheet:
+    """The first revision of a project's task sheet for `year`, with items of these titles."""
+    sheet = await TaskSheet.create(project=of, year=year, revision=1, scope="主体施工")
+    for position, title in enumerate(items):
+        await TaskItem.create(sheet=sheet, position=position, title=title)
+    return sheet
+
+
+async def review(
+    on: Milestone, reviewer: User, respond_by: dt.date | None = None
+) -> SupervisionReview:
+    """An unanswered supervision instruction on a milestone."""
+    return await SupervisionReview.create(
+        milestone=on,
+        project_id=on.project_id,
+        reviewer=reviewer,
+        instruction="加快进度",
+        respond_by=respond_by,
     )

@@ -134,6 +134,9 @@ async def test_original_is_byte_for_byte_and_only_for_staff_and_site_managers(
         assert original.headers["etag"] == f'"{payload["photo"]["sha256"]}"'
     refused = await graphql(query, {"id": photo_id}, account=coordinator)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    explicit_null = "query($id: ID!) { node(id: $id) { ... on Photo { url(variant: null) } } }"
+    default = await graphql(explicit_null, {"id": photo_id}, account=coordinator)
+    assert "/large" in default["data"]["node"]["url"]
 
 
 async def test_bad_or_expired_signatures_get_403(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -378,3 +379,143 @@ async def test_projects_ordered_worst_colour_first_by_the_database(
         assert body["data"]["projects"]["totalCount"] == 3
     by_name = await graphql("{ projects(orderBy: NAME) { totalCount } }", account=office)
     assert by_name["data"]["projects"]["totalCount"] == 5
+
+
+# --- hostile input: refused clearly, never INTERNAL ----------------------------------------
+
+
+def _codes_of(body: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+
+
+async def test_over_long_search_and_filter_texts_are_refused(
+    graphql: GraphQL, office: Account, settings: Settings
+) -> None:
+    await factories.project("S-1", name="搜索")
+    limit = settings.max_search_length
+    ok = await graphql(PROJECTS, {"filter": {"search": "搜" * limit}}, account=office)
+    assert ok["data"]["projects"]["totalCount"] == 0
+    cases = [
+        ({"search": "搜" * (limit + 1)}, f"at most {limit}"),
+        ({"search": "x" * 50_000}, "filter.search"),
+        ({"town": "镇" * 65}, "filter.town"),
+        ({"responsibleUnit": "局" * 129}, "filter.responsibleUnit"),
+        ({"programmeCodes": ["1" * 33]}, "filter.programmeCodes"),
+        ({"programmeCodes": ["1090"] * 101}, "at most 100 items"),
+        ({"year": 3000}, "filter.year"),
+        ({"year": -(2**31)}, "filter.year"),
+    ]
+    for filter, words in cases:
+        body = await graphql(PROJECTS, {"filter": filter}, account=office)
+        assert body["data"] is None and _codes_of(body) == ["INVALID"], body
+        assert words in body["errors"][0]["message"]
+
+
+async def test_cursors_out_of_range_are_invalid(graphql: GraphQL, office: Account) -> None:
+    await factories.project("C-1")
+    query = "query($after: String) { projects(after: $after) { edges { node { code } } } }"
+    for offset in ("-1", "-5", "10000000", "9223372036854775808", "9" * 5000, "x"):
+        cursor = base64.b64encode(f"offset:{offset}".encode()).decode()
+        body = await graphql(query, {"after": cursor}, account=office)
+        assert _codes_of(body) == ["INVALID"], (offset, body)
+    for cursor in ("", "offset:1", "b2Zmc2V0OjE=\n", "b2Zmc2V0OjE"):
+        body = await graphql(query, {"after": cursor}, account=office)
+        assert _codes_of(body) == ["INVALID"], (cursor, body)
+    last = base64.b64encode(b"offset:9999999").decode()
+    body = await graphql(query, {"after": last}, account=office)
+    assert body["data"]["projects"]["edges"] == []
+
+
+async def test_ids_beyond_the_id_columns_name_nothing(graphql: GraphQL, office: Account) -> None:
+    for pk in (2**31, 2**63, 0, -1):
+        body = await graphql(
+            "query($id: ID!) { node(id: $id) { id } }",
+            {"id": global_id("Project", pk)},
+            account=office,
+        )
+        assert body == {"data": {"node": None}, "extensions": body.get("extensions")}
+
+
+async def test_project_mutations_refuse_what_the_columns_cannot_hold(
+    graphql: GraphQL, office: Account
+) -> None:
+    body = await graphql(
+        CREATE_PROJECT,
+        {
+            "input": {
+                "code": "C" * 65,
+                "name": "名" * 257,
+                "responsibleUnit": "局" * 129,
+                "leadOfficial": "领" * 65,
+                "town": "镇" * 65,
+                "totalInvestment": "1.005",
+                "programmeIds": [global_id("Programme", 1)] * 101,
+                "siteManagerIds": [global_id("User", 2**31)],
+            }
+        },
+        account=office,
+    )
+    errors = body["data"]["createProject"]["errors"]
+    fields = {tuple(e["field"]): e["code"] for e in errors}
+    assert fields == {
+        ("input", "code"): "INVALID",
+        ("input", "name"): "INVALID",
+        ("input", "responsibleUnit"): "INVALID",
+        ("input", "leadOfficial"): "INVALID",
+        ("input", "town"): "INVALID",
+        ("input", "totalInvestment"): "INVALID",
+        ("input", "programmeIds"): "INVALID",
+        ("input", "siteManagerIds", "0"): "NOT_FOUND",
+    }
+    assert await Project.all().count() == 0
+
+
+async def test_task_sheets_refuse_long_lists_and_texts(graphql: GraphQL, office: Account) -> None:
+    project = await factories.project("T-1")
+    pid = global_id("Project", project.id)
+    many = await graphql(
+        TASK_SHEET,
+        {"input": {"projectId": pid, "year": 2020, "items": [{"title": "x"}] * 101}},
+        account=office,
+    )
+    assert many["data"]["saveTaskSheet"]["errors"] == [
+        {"field": ["input", "items"], "code": "INVALID"}
+    ]
+    long = await graphql(
+        TASK_SHEET,
+        {
+            "input": {
+                "projectId": pid,
+                "year": 2020,
+                "completedInvestment": "0.001",
+                "items": [{"title": "标" * 257, "responsiblePerson": "人" * 65}],
+            }
+        },
+        account=office,
+    )
+    assert {tuple(e["field"]) for e in long["data"]["saveTaskSheet"]["errors"]} == {
+        ("input", "completedInvestment"),
+        ("input", "items", "0", "title"),
+        ("input", "items", "0", "responsiblePerson"),
+    }
+    assert await TaskSheet.all().count() == 0
+
+
+async def test_programmes_refuse_years_and_codes_out_of_range(
+    graphql: GraphQL, office: Account
+) -> None:
+    body = await graphql("{ programmes(year: 3000) { code } }", account=office)
+    assert _codes_of(body) == ["INVALID"]
+    created = await graphql(
+        """mutation($input: CreateProgrammeInput!) {
+          createProgramme(input: $input) { programme { id } errors { field code } } }""",
+        {"input": {"code": "1" * 33, "name": "名" * 129, "year": 2020}},
+        account=office,
+    )
+    assert created["data"]["createProgramme"] == {
+        "programme": None,
+        "errors": [
+            {"field": ["input", "code"], "code": "INVALID"},
+            {"field": ["input", "name"], "code": "INVALID"},
+        ],
+    }

@@ -15,6 +15,7 @@ from server.models import (
     TaskItem,
     TaskSheet,
 )
+from server.schedule import MAX_LAG_DAYS, add_days
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Account, GraphQL
@@ -413,3 +414,110 @@ async def test_node_resolves_every_plan_type(
         None,
         None,
     ]
+
+
+# --- hostile input: refused clearly, never INTERNAL ----------------------------------------
+
+
+async def test_lags_and_lists_out_of_range_are_refused(graphql: GraphQL, office: Account) -> None:
+    project = await factories.project("L-1")
+    before = await factories.milestone(project, dt.date(2020, 1, 1), title="前")
+    pid, mid = global_id("Project", project.id), global_id("Milestone", before.id)
+    for lag in (MAX_LAG_DAYS + 1, 2**31 - 1, -1):
+        body = await graphql(
+            CREATE,
+            {
+                "input": {
+                    "projectId": pid,
+                    "title": "后",
+                    "plannedDate": "2020-02-01",
+                    "dependencies": [{"milestoneId": mid, "lagDays": lag}],
+                }
+            },
+            account=office,
+        )
+        errors = body["data"]["createMilestone"]["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [
+            (["input", "dependencies", "0", "lagDays"], "INVALID")
+        ], lag
+    many = await graphql(
+        CREATE,
+        {
+            "input": {
+                "projectId": pid,
+                "title": "标" * 257,
+                "plannedDate": "2020-02-01",
+                "dependsOnIds": [mid] * 101,
+            }
+        },
+        account=office,
+    )
+    assert {tuple(e["field"]) for e in many["data"]["createMilestone"]["errors"]} == {
+        ("input", "title"),
+        ("input", "dependencies"),
+    }
+    assert await Milestone.all().count() == 1
+
+
+async def test_the_longest_lag_forecasts_without_overflow(
+    graphql: GraphQL, office: Account
+) -> None:
+    project = await factories.project("L-2")
+    last = await factories.milestone(project, dt.date(2999, 12, 31), title="末")
+    body = await graphql(
+        CREATE,
+        {
+            "input": {
+                "projectId": global_id("Project", project.id),
+                "title": "更末",
+                "plannedDate": "2999-12-31",
+                "dependencies": [
+                    {"milestoneId": global_id("Milestone", last.id), "lagDays": MAX_LAG_DAYS}
+                ],
+            }
+        },
+        account=office,
+    )
+    created = body["data"]["createMilestone"]
+    assert created["errors"] == []
+    assert created["milestone"]["forecastDate"] == "3010-01-08"
+
+
+def test_forecasts_stop_at_the_calendar_end_instead_of_overflowing() -> None:
+    assert add_days(dt.date(9999, 12, 1), 3660) == dt.date.max
+    assert add_days(dt.date(1, 1, 5), -30) == dt.date.min
+    assert add_days(dt.date(2020, 1, 1), 31) == dt.date(2020, 2, 1)
+
+
+async def test_phase_names_and_proof_photo_lists_are_bounded(
+    graphql: GraphQL, office: Account, settings: Settings
+) -> None:
+    project = await factories.project("L-3")
+    phase = await graphql(
+        PHASE,
+        {
+            "input": {
+                "projectId": global_id("Project", project.id),
+                "name": "段" * 129,
+                "sequence": 1,
+            }
+        },
+        account=office,
+    )
+    assert phase["data"]["savePhase"]["errors"] == [{"field": ["input", "name"], "code": "INVALID"}]
+    milestone = await factories.milestone(project, dt.date(2020, 1, 1))
+    done = await graphql(
+        COMPLETE,
+        {
+            "input": {
+                "milestoneId": global_id("Milestone", milestone.id),
+                "actualDate": zone_today(settings.zone).isoformat(),
+                "photoIds": [global_id("Photo", 2**31)] * 101,
+            }
+        },
+        account=office,
+    )
+    assert done["data"]["completeMilestone"]["errors"] == [
+        {"field": ["input", "photoIds"], "code": "INVALID"}
+    ]
+    assert await Phase.all().count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import decimal
 from typing import Any
@@ -21,6 +22,7 @@ from server.models import (
     SupervisionReview,
     TaskSheet,
 )
+from server.schedule import MAX_DAYS_OVERDUE
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Account, GraphQL, MakeAccount
@@ -566,3 +568,70 @@ async def test_overdue_page_statements_do_not_grow_with_page_size(
         assert len(body["data"]["overdueMilestones"]["edges"]) == first
         counts.append(len(counter.statements))
     assert counts[0] == counts[1]
+
+
+# --- hostile input: refused clearly, never INTERNAL ----------------------------------------
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+async def test_overdue_filters_out_of_range_are_invalid(
+    graphql: GraphQL, supervisor: Account
+) -> None:
+    await _board()
+    cases = [
+        ({"minDaysOverdue": 2**31 - 1}, "minDaysOverdue"),
+        ({"minDaysOverdue": MAX_DAYS_OVERDUE + 1}, "minDaysOverdue"),
+        ({"year": 3000}, "year"),
+        ({"year": -(2**31)}, "year"),
+        ({"town": "镇" * 65}, "town"),
+        ({"responsibleUnit": "局" * 129}, "responsibleUnit"),
+        ({"programmeCodes": ["1" * 33]}, "programmeCodes"),
+        ({"programmeCodes": ["1090"] * 101}, "at most 100"),
+        ({"projectIds": [gid("Project", 1)] * 101}, "at most 100"),
+        ({"projectIds": [gid("Project", 2**31)]}, "Project ID"),
+    ]
+    for filter, words in cases:
+        for query, variables in ((OVERDUE, {}), (SUMMARY, {"groupBy": "TOWN"})):
+            body = await graphql(query, {**variables, "filter": filter}, account=supervisor)
+            assert body["data"] is None, body
+            error = body["errors"][0]
+            assert error["extensions"]["code"] == "INVALID" and words in error["message"], body
+    deepest = {"minDaysOverdue": MAX_DAYS_OVERDUE, "asOf": "1900-01-01"}
+    body = await graphql(OVERDUE, {"filter": deepest}, account=supervisor)
+    assert body["data"]["overdueMilestones"]["totalCount"] == 0
+
+
+async def test_dates_out_of_the_calendar_are_refused(graphql: GraphQL, supervisor: Account) -> None:
+    for as_of in ("0001-01-01", "9999-12-31"):
+        body = await graphql(OVERDUE, {"filter": {"asOf": as_of}}, account=supervisor, status=400)
+        assert "1900-01-01" in body["errors"][0]["message"]
+        literal = await graphql(
+            f'{{ overdueSummary(groupBy: TOWN, filter: {{asOf: "{as_of}"}}) {{ key }} }}',
+            account=supervisor,
+            status=400,
+        )
+        assert "1900-01-01" in literal["errors"][0]["message"]
+        assert literal["errors"][0]["extensions"]["code"] != "INTERNAL"
+
+
+async def test_crafted_cursors_are_invalid(graphql: GraphQL, supervisor: Account) -> None:
+    await _board()
+    crafted = [
+        _cursor("overdue:0001-01-01:1:1"),
+        _cursor("overdue:9999-12-31:1:1"),
+        _cursor(f"overdue:2020-01-01:{2**31}:1"),
+        _cursor("overdue:2020-01-01:1:-1"),
+        _cursor("overdue:2020-01-01:1"),
+        "not a cursor",
+    ]
+    for after in crafted:
+        body = await graphql(OVERDUE, {"after": after}, account=supervisor)
+        assert body["errors"][0]["extensions"]["code"] == "INVALID", (after, body)
+    for offset in ("-2", "10000000"):
+        body = await graphql(
+            OPEN_REVIEWS, {"after": _cursor(f"offset:{offset}")}, account=supervisor
+        )
+        assert body["errors"][0]["extensions"]["code"] == "INVALID", body

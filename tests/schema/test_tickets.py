@@ -796,6 +796,23 @@ async def test_notifications_poll_and_mark_read(
     assert await Notification.filter(read_at__isnull=True).count() == 2
 
 
+async def test_huge_id_and_enum_lists_are_refused_or_folded_not_sent_to_sql(
+    graphql: GraphQL, site_manager: Account, office: Account
+) -> None:
+    ids = [global_id("Notification", n) for n in range(1, 33_001)]
+    marked = await graphql(MARK, {"input": {"ids": ids}}, account=site_manager)
+    assert marked["data"]["markNotificationsRead"]["errors"] == [
+        {"field": ["input", "ids"], "code": "INVALID"}
+    ]
+    query = "query($f: TicketFilter) { tickets(filter: $f) { totalCount } }"
+    many = {"severity": ["HIGH", "LOW"] * 16_500, "status": ["OPEN"] * 33_000}
+    folded = await graphql(query, {"f": many}, account=office)
+    assert folded["data"]["tickets"]["totalCount"] == 0
+    projects = {"projectIds": [global_id("Project", n) for n in range(1, 102)]}
+    refused = await graphql(query, {"f": projects}, account=office)
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID"
+
+
 async def test_polling_with_nothing_new_is_cheap(
     graphql: GraphQL, site_manager: Account, count_statements: Any
 ) -> None:

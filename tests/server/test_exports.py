@@ -202,3 +202,39 @@ async def test_text_that_looks_like_a_formula_stays_text(
     row = csv_response.content.decode("utf-8-sig").splitlines()[1]
     assert row.startswith("F-01,\"'=HYPERLINK(")
     assert ",'-2+3," in row
+
+
+async def test_parameters_out_of_range_answer_400(
+    client: httpx.AsyncClient, supervisor: Account
+) -> None:
+    await _zone()
+    cases = [
+        ({"year": "9223372036854775808"}, "year must be from 1900"),
+        ({"year": "9" * 5000}, "at most 128 characters"),
+        ({"year": "２O２O"}, "whole number"),
+        ({"year": "-1"}, "year must be from 1900"),
+        ({"minDaysOverdue": "2147483647"}, "minDaysOverdue may be at most"),
+        ({"minDaysOverdue": "9223372036854775808"}, "minDaysOverdue may be at most"),
+        ({"asOf": "0001-01-01"}, "asOf must be from 1900-01-01"),
+        ({"asOf": "9999-12-31"}, "asOf must be from 1900-01-01"),
+        ({"town": "镇" * 65}, "town may be at most 64"),
+        ({"town": "a\x00b"}, "NUL"),
+        ({"responsibleUnit": "局" * 200}, "at most 128"),
+        ({"programmeCodes": "9" * 33}, "programmeCodes may be at most 32"),
+        ({"programmeCodes": ",".join(["1090"] * 101)}, "at most 100 values"),
+        ({"projectIds": to_global_id("Project", str(2**31))}, "not a Project ID"),
+        ({"projectIds": to_global_id("Project", "-1")}, "not a Project ID"),
+    ]
+    for path in ("/exports/overdue.xlsx", "/exports/overdue.csv", "/exports/programme-board.xlsx"):
+        for params, message in cases:
+            response = await _get(client, path, supervisor, **params)
+            assert response.status_code == 400, (path, params, response.text)
+            assert message in response.json()["error"]["message"], response.text
+
+
+async def test_the_ends_of_the_calendar_export(client: httpx.AsyncClient, office: Account) -> None:
+    await _zone()
+    for as_of in ("1900-01-01", "2999-12-31"):
+        params = {"asOf": as_of, "minDaysOverdue": "36500"}
+        _sheet(await _get(client, "/exports/overdue.xlsx", office, **params))
+        _sheet(await _get(client, "/exports/programme-board.xlsx", office, **params))

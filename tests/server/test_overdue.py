@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 
@@ -17,6 +18,7 @@ from server.overdue import (
     overdue_queryset,
     overdue_summary,
 )
+from server.schedule import MAX_DAYS_OVERDUE
 from tests import factories
 from tests.conftest import MakeAccount
 
@@ -191,3 +193,49 @@ def test_days_overdue_counts_calendar_days() -> None:
     assert days_overdue(dt.date(2020, 2, 29), AS_OF) == 1
     assert days_overdue(AS_OF, AS_OF) == 0
     assert days_overdue(dt.date(2020, 3, 5), AS_OF) == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"as_of": dt.date(1, 1, 1)}, "asOf"),
+        ({"as_of": dt.date(9999, 12, 31)}, "asOf"),
+        ({"min_days_overdue": MAX_DAYS_OVERDUE + 1}, "minDaysOverdue"),
+        ({"min_days_overdue": 2**31 - 1}, "minDaysOverdue"),
+        ({"year": 3000}, "year"),
+        ({"year": 9223372036854775808}, "year"),
+        ({"town": "镇" * 65}, "town"),
+        ({"responsible_unit": "局" * 129}, "responsibleUnit"),
+        ({"programme_codes": ("1090", "9" * 33)}, "programmeCodes"),
+    ],
+)
+def test_filters_out_of_range_are_refused(fields: dict, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        OverdueFilter(**{"as_of": AS_OF, **fields})
+
+
+async def test_the_widest_filter_in_range_runs(make_account: MakeAccount) -> None:
+    office = await make_account(Role.OFFICE)
+    project = await factories.project()
+    await factories.milestone(project, dt.date(1900, 1, 1))
+    flt = OverdueFilter(as_of=dt.date(2999, 12, 31), min_days_overdue=MAX_DAYS_OVERDUE)
+    page, more = await overdue_page(flt, office.user, 10)
+    assert [m.project_id for m in page] == [project.id] and not more
+    assert OverdueFilter(as_of=dt.date(1900, 1, 1)).latest_planned_date == dt.date(1899, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "overdue:0001-01-01:1:1",
+        "overdue:9999-12-31:1:1",
+        f"overdue:2020-01-01:{2**31}:1",
+        "overdue:2020-01-01:1:0",
+        "overdue:2020-01-01:-1:1",
+    ],
+)
+def test_cursors_out_of_range_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="cursor"):
+        OverdueCursor.decode(base64.urlsafe_b64encode(raw.encode()).decode())
+    with pytest.raises(ValueError, match="cursor"):
+        OverdueCursor.decode("\ud800")

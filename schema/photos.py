@@ -260,7 +260,11 @@ class UploadPhotoInput(graphene.InputObjectType):
     ticket_id = graphene.ID(description="A shortage ticket of the project it illustrates.")
     caption = graphene.String(description="A few words about the photo.")
     idempotency_key = graphene.String(
-        description="A retry with the same key returns the first result and stores nothing new."
+        description=(
+            "A retry with the same key and the same input returns the first result and stores "
+            "nothing new; the same key with another input is a CONFLICT. Keys are remembered "
+            "for a week (WALLCHART_IDEMPOTENCY_KEY_TTL_HOURS)."
+        )
     )
 
 

@@ -431,7 +431,11 @@ class CreateShortageTicketInput(graphene.InputObjectType):
         description="Photos of the project, uploaded beforehand, that show the shortage.",
     )
     idempotency_key = graphene.String(
-        description="A retry with the same key returns the first result and stores nothing new."
+        description=(
+            "A retry with the same key and the same input returns the first result and stores "
+            "nothing new; the same key with another input is a CONFLICT. Keys are remembered "
+            "for a week (WALLCHART_IDEMPOTENCY_KEY_TTL_HOURS)."
+        )
     )
 
 

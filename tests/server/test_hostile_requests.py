@@ -274,3 +274,25 @@ async def test_healthz_and_readyz_answer(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok", "checks": {"database": True, "media": True}}
+
+
+async def test_anonymous_multipart_is_refused_unread(client: httpx.AsyncClient) -> None:
+    pulled = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal pulled
+        for _ in range(100):
+            pulled += 1
+            yield b"x" * 65536
+
+    response = await client.post(
+        "/graphql",
+        content=body(),
+        headers={
+            "content-type": "multipart/form-data; boundary=b",
+            "X-Requested-With": "test",
+        },
+    )
+    assert response.status_code == 401
+    assert code_of(response) == "UNAUTHENTICATED"
+    assert pulled <= 1

@@ -180,20 +180,9 @@ class DocumentMeasure:
         figures = self._selection(root, operation.selection_set)
         depth = figures.depth + 1
         if depth > self.limits.max_depth:
-            raise BudgetExceeded(
-                "LIMIT",
-                f"Query is nested deeper than {self.limits.max_depth} levels (depth limit).",
-                depth=depth,
-                limit=self.limits.max_depth,
-            )
+            raise too_deep("Query", depth, self.limits.max_depth)
         if figures.full_depth + 1 > MAX_INTROSPECTION_DEPTH:
-            raise BudgetExceeded(
-                "LIMIT",
-                f"Query is nested deeper than {MAX_INTROSPECTION_DEPTH} levels "
-                "counting introspection (depth limit).",
-                depth=figures.full_depth + 1,
-                limit=MAX_INTROSPECTION_DEPTH,
-            )
+            raise too_deep("Query, introspection included,", figures.full_depth + 1)
         if figures.aliases > self.limits.max_aliases:
             raise BudgetExceeded(
                 "LIMIT",
@@ -322,13 +311,7 @@ class DocumentMeasure:
         root = "__Schema" if node.name.value == "__schema" else "__Type"
         inner = self._selection(self.schema.get_type(root), node.selection_set)
         if inner.full_depth + 1 > MAX_INTROSPECTION_DEPTH:
-            raise BudgetExceeded(
-                "LIMIT",
-                f"Introspection is nested deeper than {MAX_INTROSPECTION_DEPTH} levels "
-                "(depth limit).",
-                depth=inner.full_depth + 1,
-                limit=MAX_INTROSPECTION_DEPTH,
-            )
+            raise too_deep("Introspection", inner.full_depth + 1)
         self.introspects = True
         if not self.exact_introspection:
             counted = 0
@@ -433,6 +416,16 @@ def _spreads_of(selection_set: SelectionSetNode) -> list[str]:
             elif selection.selection_set is not None:
                 stack.append(selection.selection_set)
     return names
+
+
+def too_deep(what: str, depth: int, limit: int = MAX_INTROSPECTION_DEPTH) -> BudgetExceeded:
+    """The refusal of a selection nested `depth` levels, past `limit`."""
+    return BudgetExceeded(
+        "LIMIT",
+        f"{what} is nested deeper than {limit} levels (depth limit).",
+        depth=depth,
+        limit=limit,
+    )
 
 
 def too_complex(cost: int, limit: int) -> BudgetExceeded:

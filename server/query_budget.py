@@ -44,6 +44,7 @@ from graphql import (
     get_nullable_type,
     is_abstract_type,
     is_enum_type,
+    value_from_ast_untyped,
 )
 
 from schema.cost import DEFAULT_LIST_BOUND, LIST_BOUNDS
@@ -153,7 +154,6 @@ class DocumentMeasure:
                 self.fragments.setdefault(definition.name.value, definition)
             elif isinstance(definition, OperationDefinitionNode):
                 self.operations.append(definition)
-        self.defaults = self._variable_defaults()
         self.figures: dict[str, Figures] = {}
         self.introspection = IntrospectionCounter(
             schema,
@@ -226,18 +226,6 @@ class DocumentMeasure:
                     state[name] = 2
                     order.append(name)
         return order
-
-    def _variable_defaults(self) -> dict[str, Any]:
-        """Literal defaults of the operations' variables, for variables a request omits."""
-        defaults: dict[str, Any] = {}
-        for operation in self.operations:
-            for definition in operation.variable_definitions or ():
-                value = definition.default_value
-                if isinstance(value, IntValueNode):
-                    defaults[definition.variable.name.value] = int(value.value)
-                elif isinstance(value, ListValueNode):
-                    defaults[definition.variable.name.value] = list(value.values)
-        return defaults
 
     # --- selections -----------------------------------------------------------------------
 
@@ -334,12 +322,11 @@ class DocumentMeasure:
         return None
 
     def _variable(self, name: str) -> Any:
+        """The variable's value for this operation (None: null or absent)."""
         if self.variables is None:
             self.variable_sized = True
             return None
-        if name in self.variables and self.variables[name] is not None:
-            return self.variables[name]
-        return self.defaults.get(name)
+        return self.variables.get(name)
 
     def _page_size(self, node: FieldNode) -> int:
         value = self._argument(node, "first")
@@ -378,6 +365,25 @@ class DocumentMeasure:
             given = self._variable(value.name.value)
             return given if isinstance(given, str) else None
         return None
+
+
+def operation_variables(
+    operation: OperationDefinitionNode, variables: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The values the operation's variables will have when it runs.
+
+    A variable the request gives (null included) has that value; one it omits has the
+    default written in this operation's own definition, if any.
+    """
+    given = variables or {}
+    values: dict[str, Any] = {}
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        if name in given:
+            values[name] = given[name]
+        elif definition.default_value is not None:
+            values[name] = value_from_ast_untyped(definition.default_value)
+    return values
 
 
 def measure_document(
@@ -430,7 +436,7 @@ def too_deep(what: str, depth: int, limit: int = MAX_INTROSPECTION_DEPTH) -> Bud
 
 def too_complex(cost: int, limit: int) -> BudgetExceeded:
     """The refusal of a document whose worst-case answer is larger than the limit."""
-    shown = "more than 4 611 686 018 427 387 903" if cost >= SATURATED else str(cost)
+    shown = f"more than {limit}" if cost >= SATURATED else str(cost)
     return BudgetExceeded(
         "TOO_COMPLEX",
         f"Query could answer {shown} fields; the limit is {limit}. Ask for fewer items per "
@@ -444,8 +450,8 @@ class IntrospectionCounter:
     """Counts the fields an introspection selection answers, by walking the schema.
 
     Memoised by (text of the selection set, schema element): copies of one selection within
-    a document are counted once. Each new pair is at least one field of the answer, so the
-    walk stops as soon as it has seen more pairs than the cost limit.
+    a document are counted once. Each field the walk visits is at least one field of the
+    answer, so the walk stops as soon as it has visited more fields than the cost limit.
     """
 
     def __init__(
@@ -460,6 +466,7 @@ class IntrospectionCounter:
         self.limit = limit
         self.source = source
         self.memo: dict[tuple[str | int, int], int] = {}
+        self.steps = 0
         self._texts: dict[int, str | int] = {}
 
     def _text(self, selection_set: SelectionSetNode) -> str | int:
@@ -477,12 +484,13 @@ class IntrospectionCounter:
         known = self.memo.get(key)
         if known is not None:
             return known
-        if len(self.memo) >= self.limit:
-            raise too_complex(SATURATED, self.limit)
         self.memo[key] = 0
         total = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
+                self.steps += 1
+                if self.steps > self.limit:
+                    raise too_complex(SATURATED, self.limit)
                 total = _add(total, 1)
                 if selection.selection_set is not None:
                     for child_kind, child in self._children(kind, value, selection.name.value):

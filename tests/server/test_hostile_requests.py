@@ -296,3 +296,33 @@ async def test_anonymous_multipart_is_refused_unread(client: httpx.AsyncClient) 
     assert response.status_code == 401
     assert code_of(response) == "UNAUTHENTICATED"
     assert pulled <= 1
+
+
+async def test_variable_defaults_and_nulls_cannot_hide_a_large_page(
+    client: httpx.AsyncClient, office: Account
+) -> None:
+    inner = """projects(first: $n) { edges { node { milestones(first: $n) {
+        edges { node { id project { milestones(first: $n) { edges { node { id } } } } } } } } } }"""
+    null = await client.post(
+        "/graphql",
+        json={"query": f"query A($n: Int = 0) {{ {inner} }}", "variables": {"n": None}},
+        headers=office.headers,
+    )
+    assert null.status_code == 200  # null means the default page of 20, and is costed so
+    assert null.json()["extensions"]["cost"]["requested"] == 1 + 20 * (3 + 20 * (5 + 20 * 3))
+    two = f"query A($n: Int = 100) {{ {inner} }} query B($n: Int = 0) {{ {inner} }}"
+    chosen = await client.post(
+        "/graphql", json={"query": two, "operationName": "A"}, headers=office.headers
+    )
+    assert chosen.status_code == 400
+    assert code_of(chosen) == "TOO_COMPLEX"
+
+
+async def test_repeated_fields_are_refused_within_the_validation_budget(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    query = "{" + " me { id }" * 1_200 + "}"
+    response = await post(client, query)
+    assert response.status_code == 400
+    assert code_of(response) == "TOO_COMPLEX"
+    assert app.state.graphql.documents.prepare(query).document is None  # not kept

@@ -16,6 +16,7 @@ from server.query_budget import (
     DocumentMeasure,
     Limits,
     measure_document,
+    operation_variables,
 )
 
 SCHEMA = build_schema().graphql_schema
@@ -104,7 +105,7 @@ def test_figures_saturate_instead_of_growing_without_bound() -> None:
     with pytest.raises(BudgetExceeded) as refused:
         measure(fragment_bomb(levels=30, width=9))
     assert refused.value.extensions["cost"] == SATURATED
-    assert "more than" in refused.value.message
+    assert "more than 1000000000000" in refused.value.message
 
 
 def test_aliases_count_at_every_spread() -> None:
@@ -157,7 +158,17 @@ def test_introspection_work_stops_at_the_limit() -> None:
     measured = DocumentMeasure(SCHEMA, document, Limits(12, 30, 1_000))
     with pytest.raises(BudgetExceeded):
         measured.operation(measured.operations[0])
-    assert len(measured.introspection.memo) <= 1_000
+    assert measured.introspection.steps <= 1_001
+
+
+def test_introspection_work_counts_every_field_visited_not_only_new_pairs() -> None:
+    repeated = " ".join(["fields { name }"] * 1_200)
+    document = parse(f"{{ __schema {{ types {{ {repeated} }} }} }}")
+    measured = measure_document(SCHEMA, document, Limits(12, 30, 50_000))
+    with pytest.raises(BudgetExceeded) as refused:
+        measured.operation(measured.operations[0])
+    assert refused.value.code == "TOO_COMPLEX"
+    assert "more than 50000" in refused.value.message
 
 
 def test_a_document_past_the_limit_without_introspection_is_refused_before_walking_it() -> None:
@@ -179,3 +190,30 @@ def test_copies_of_one_introspection_selection_are_walked_once() -> None:
     single = one.operation(one.operations[0]).cost
     assert three.operation(three.operations[0]).cost == 3 * single
     assert len(three.introspection.memo) == len(one.introspection.memo)
+
+
+def measure_operation(query: str, name: str | None, variables: dict[str, Any]) -> int:
+    """The cost of the named operation with the values its variables will run with."""
+    document = parse(query)
+    operation = next(
+        d
+        for d in document.definitions
+        if getattr(d, "operation", None) and (d.name.value if d.name else None) == name
+    )
+    measured = measure_document(SCHEMA, document, OPEN, operation_variables(operation, variables))
+    return measured.operation(operation).cost
+
+
+PAGE = "projects(first: $n) { edges { node { id } } }"
+
+
+def test_an_explicit_null_costs_the_default_page_not_the_variables_default() -> None:
+    query = f"query A($n: Int = 0) {{ {PAGE} }}"
+    assert measure_operation(query, "A", {"n": None}) == 1 + 20 * 3
+    assert measure_operation(query, "A", {}) == 1
+
+
+def test_each_operation_is_costed_with_its_own_variable_defaults() -> None:
+    query = f"query A($n: Int = 100) {{ {PAGE} }} query B($n: Int = 0) {{ {PAGE} }}"
+    assert measure_operation(query, "A", {}) == 1 + 100 * 3
+    assert measure_operation(query, "B", {}) == 1

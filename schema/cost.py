@@ -4,7 +4,8 @@ Connections are sized by their `first` argument and `nodes(ids:)` by its ids; ev
 list field is counted as holding at most the number declared here (`Type.field`), or
 `DEFAULT_LIST_BOUND` when it is not listed. The figures are generous ceilings of what the zone
 holds (a project has a few site managers and a roadmap of a dozen phases), not hard limits:
-a larger list is still answered, only counted at its declared size.
+a larger list is still answered, only counted at its declared size. A list narrowed by an
+argument (the programmes of one year) counts with the smaller bound when the argument is given.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 DEFAULT_LIST_BOUND = 50
 
 LIST_BOUNDS: dict[str, int] = {
-    "Query.programmes": 20,
-    "Query.overdueSummary": 200,
-    "ProgrammeStats.projectExecution": 200,
-    "ProgrammeStats.unitExecution": 50,
+    "Query.programmes": 60,
+    "Query.overdueSummary": 500,
+    "ProgrammeStats.projectExecution": 300,
+    "ProgrammeStats.unitExecution": 60,
     "ProgrammeStats.healthCounts": 5,
     "Project.siteManagers": 10,
     "Project.roadmap": 30,
@@ -28,3 +29,9 @@ LIST_BOUNDS: dict[str, int] = {
     "Milestone.reviews": 20,
     "ShortageTicket.events": 30,
 }
+
+NARROWED_LIST_BOUNDS: dict[str, tuple[str, int]] = {
+    # A year has about six programmes (1090, 1050, 1080, 765, provincial, municipal).
+    "Query.programmes": ("year", 10),
+}
+"""Lists that a (non-null) argument narrows: `Type.field` -> (argument, bound with it)."""

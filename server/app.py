@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -25,6 +26,21 @@ from server.settings import Settings
 
 logger = logging.getLogger("wallchart")
 
+SWEEP_EVERY_SECONDS = 600
+
+
+async def sweep_stale_uploads(settings: Settings) -> None:
+    """Remove upload files an interrupted run left, at start-up and every ten minutes.
+
+    A file is stale once it is older than any live upload can be, so a restart a moment after
+    a crash still gets its leftovers removed by the next sweep.
+    """
+    while True:
+        removed = await asyncio.to_thread(remove_stale_uploads, settings)
+        if removed:
+            logger.info("removed %d upload files left by an interrupted run", removed)
+        await asyncio.sleep(SWEEP_EVERY_SECONDS)
+
 
 def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Starlette:
     """Build the service; with `migrate`, the schema is brought up to date at start-up."""
@@ -36,13 +52,14 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> St
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if migrate:
             await apply_migrations(settings)
-        removed = remove_stale_uploads(settings)
-        if removed:
-            logger.info("removed %d upload files left by an interrupted run", removed)
         await init_db(settings)
+        sweeper = asyncio.create_task(sweep_stale_uploads(settings))
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
             await close_db()
 
     routes = [

@@ -5,8 +5,8 @@ worst-case cost, in time linear in its size) and only then validated: a document
 is refused before validation, which is itself costly. Documents whose cost depends on their
 variables are measured again per request with the request's variables.
 
-Introspection answers do not depend on the viewer or the data, so the answer of a document
-that asks only for introspection (GraphiQL's schema query) is kept with the document.
+Introspection answers do not depend on the viewer or the data, so the answers of the few
+latest documents that ask only for introspection (GraphiQL's schema query) are kept.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ from server.settings import Settings
 
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type", "__typename"})
 
+INTROSPECTION_ANSWERS_KEPT = 4
+
 VALIDATION_BUDGET = 20_000
 """Work graphql-core's overlapping-fields check may do on one document.
 
@@ -57,13 +59,11 @@ class PreparedDocument:
 
     `budgets` holds the measured figures of each operation (by name, None for an anonymous
     one) when they hold for every request; an operation missing there is measured per request.
-    `introspection_answer` is the kept answer of an introspection-only document.
     """
 
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
     budgets: dict[str | None, OperationBudget] = field(default_factory=dict)
-    introspection_answer: dict[str, Any] | None = None
 
 
 def refusal(exc: BudgetExceeded) -> GraphQLError:
@@ -121,6 +121,7 @@ class DocumentCache:
             max_aliases=settings.max_aliases,
             max_cost=settings.max_query_cost,
         )
+        self._introspection_answers: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.validations = 0
         self.measured_nodes = 0
 
@@ -136,6 +137,18 @@ class DocumentCache:
             if len(self._entries) > self._settings.document_cache_size:
                 self._entries.popitem(last=False)
         return entry
+
+    def introspection_answer(self, source: str) -> dict[str, Any] | None:
+        """The kept answer of an introspection-only document, if there is one."""
+        return self._introspection_answers.get(source)
+
+    def keep_introspection_answer(self, source: str, answer: dict[str, Any]) -> None:
+        """Keep the answer of an introspection-only document; only the latest few are kept
+        (each can be megabytes)."""
+        self._introspection_answers[source] = answer
+        self._introspection_answers.move_to_end(source)
+        while len(self._introspection_answers) > INTROSPECTION_ANSWERS_KEPT:
+            self._introspection_answers.popitem(last=False)
 
     def budget(
         self,

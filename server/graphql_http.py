@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
@@ -105,7 +106,8 @@ async def read_params(request: Request, settings: Settings) -> GraphQLParams:
             grace_seconds=settings.upload_grace_seconds,
             min_bytes_per_second=settings.upload_min_bytes_per_second,
         )
-        body = await read_limited(chunks, settings.max_body_bytes)
+        async with contextlib.aclosing(chunks):
+            body = await read_limited(chunks, settings.max_body_bytes)
         return checked_params(
             params_from_mapping(parse_json(body, settings.max_json_depth)), settings
         )
@@ -257,7 +259,14 @@ class GraphQLEndpoint:
             raise BadRequest(message)
         if request.method == "GET" and operation.operation != OperationType.QUERY:
             return JSONResponse(
-                {"errors": [{"message": "Only queries may be sent with GET; use POST."}]},
+                {
+                    "errors": [
+                        {
+                            "message": "Only queries may be sent with GET; use POST.",
+                            "extensions": {"code": "BAD_REQUEST"},
+                        }
+                    ]
+                },
                 status_code=405,
                 headers={"Allow": "POST"},
             )
@@ -268,8 +277,9 @@ class GraphQLEndpoint:
         except BudgetExceeded as exc:
             return JSONResponse({"errors": [refusal(exc).formatted]}, status_code=400)
         cost = {"cost": {"requested": budget.cost, "limit": self.settings.max_query_cost}}
-        if prepared.introspection_answer is not None:
-            return JSONResponse({**prepared.introspection_answer, "extensions": cost})
+        kept = self.documents.introspection_answer(params.query)
+        if kept is not None:
+            return JSONResponse({**kept, "extensions": cost})
         context = RequestContext(
             request=request,
             settings=self.settings,
@@ -297,7 +307,7 @@ class GraphQLEndpoint:
             and single_operation(document)
             and is_introspection_only(operation)
         ):
-            prepared.introspection_answer = payload
+            self.documents.keep_introspection_answer(params.query, payload)
         return JSONResponse({**payload, "extensions": cost}, status_code=status)
 
     def result_payload(self, result: ExecutionResult) -> tuple[dict[str, Any], int]:

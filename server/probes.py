@@ -6,6 +6,7 @@ removes one small file in the media folder. They answer JSON, 200 or 503.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from pathlib import Path
@@ -46,7 +47,7 @@ class Readiness:
         """Check both dependencies and say which is failing."""
         checks = {
             "database": await ping(DATABASE_TIMEOUT_SECONDS),
-            "media": media_writable(self.settings.media_root),
+            "media": await asyncio.to_thread(media_writable, self.settings.media_root),
         }
         ready = all(checks.values())
         return JSONResponse(

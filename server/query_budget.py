@@ -36,6 +36,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
@@ -47,7 +48,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from schema.cost import DEFAULT_LIST_BOUND, LIST_BOUNDS
+from schema.cost import DEFAULT_LIST_BOUND, LIST_BOUNDS, NARROWED_LIST_BOUNDS
 from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 SATURATED = 1 << 62
@@ -355,7 +356,18 @@ class DocumentMeasure:
                 if isinstance(given, list):
                     return min(len(given), MAX_PAGE_SIZE)
             return MAX_PAGE_SIZE
-        return LIST_BOUNDS.get(f"{parent.name}.{name}", DEFAULT_LIST_BOUND)
+        key = f"{parent.name}.{name}"
+        narrowed = NARROWED_LIST_BOUNDS.get(key)
+        if narrowed is not None and self._given(node, narrowed[0]):
+            return narrowed[1]
+        return LIST_BOUNDS.get(key, DEFAULT_LIST_BOUND)
+
+    def _given(self, node: FieldNode, name: str) -> bool:
+        """True when the argument will not be null (a variable: when its value is known)."""
+        value = self._argument(node, name)
+        if isinstance(value, VariableNode):
+            return self._variable(value.name.value) is not None
+        return value is not None and not isinstance(value, NullValueNode)
 
     def _string_argument(self, node: FieldNode, name: str) -> str | None:
         value = self._argument(node, name)

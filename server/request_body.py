@@ -50,12 +50,12 @@ def parse_json(body: bytes, max_depth: int) -> Any:
         value = json.loads(body)
     except RecursionError:
         raise BadRequest("The request body is nested too deeply.") from None
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not valid UTF-8 JSON.") from None
     except ValueError as exc:  # JSONDecodeError, or an integer past the digit limit
         if "digits" in str(exc):
             raise BadRequest("The request body has a number with too many digits.") from None
         raise BadRequest("The request body is not valid JSON.") from None
-    except UnicodeDecodeError:
-        raise BadRequest("The request body is not valid UTF-8.") from None
     check_value(value, max_depth)
     return value
 

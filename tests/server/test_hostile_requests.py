@@ -11,6 +11,7 @@ import pytest
 from graphql import get_introspection_query
 from starlette.applications import Starlette
 
+from server.documents import INTROSPECTION_ANSWERS_KEPT
 from server.settings import Settings
 from tests.conftest import Account
 from tests.server.test_query_budget import fragment_bomb
@@ -108,10 +109,13 @@ async def test_graphiql_introspection_passes_and_its_answer_is_kept(
     first = await post(client, query)
     assert first.status_code == 200
     assert first.json()["extensions"]["cost"]["requested"] < 50_000
-    prepared = app.state.graphql.documents.prepare(query)
-    assert prepared.introspection_answer is not None
+    documents = app.state.graphql.documents
+    assert documents.introspection_answer(query) is not None
     second = await post(client, query)
     assert second.json() == first.json()
+    for index in range(INTROSPECTION_ANSWERS_KEPT):  # only the latest few answers are kept
+        await post(client, f"query Other{index} {{ __schema {{ queryType {{ name }} }} }}")
+    assert documents.introspection_answer(query) is None
 
 
 async def test_documents_past_the_token_limit_are_refused(

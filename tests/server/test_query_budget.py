@@ -8,7 +8,7 @@ import pytest
 from graphql import GraphQLList, get_introspection_query, get_nullable_type, parse
 
 from schema import build_schema
-from schema.cost import LIST_BOUNDS
+from schema.cost import LIST_BOUNDS, NARROWED_LIST_BOUNDS
 from server.query_budget import (
     MAX_FRAGMENT_CHAIN,
     SATURATED,
@@ -217,3 +217,15 @@ def test_each_operation_is_costed_with_its_own_variable_defaults() -> None:
     query = f"query A($n: Int = 100) {{ {PAGE} }} query B($n: Int = 0) {{ {PAGE} }}"
     assert measure_operation(query, "A", {}) == 1 + 100 * 3
     assert measure_operation(query, "B", {}) == 1
+
+
+def test_a_narrowing_argument_counts_the_smaller_bound() -> None:
+    assert measure("{ programmes { code } }").cost == 1 + LIST_BOUNDS["Query.programmes"]
+    year = NARROWED_LIST_BOUNDS["Query.programmes"]
+    assert measure("{ programmes(year: 2020) { code } }").cost == 1 + year[1]
+    assert (
+        measure("{ programmes(year: null) { code } }").cost == 1 + LIST_BOUNDS["Query.programmes"]
+    )
+    query = "query Q($y: Int) { programmes(year: $y) { code } }"
+    assert measure(query, {"y": 2020}).cost == 1 + year[1]
+    assert measure(query, {"y": None}).cost == 1 + LIST_BOUNDS["Query.programmes"]

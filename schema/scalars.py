@@ -34,7 +34,9 @@ _display_zone: list[ZoneInfo] = [ZoneInfo("Asia/Shanghai")]
 # DECIMAL(14, 3), takes 11 digits. The digits after it are each field's rule (money takes 2,
 # quantities 3), checked by the mutations as field errors.
 DECIMAL_INTEGER_DIGITS = 11
-_DECIMAL_LIMIT = decimal.Decimal(10) ** DECIMAL_INTEGER_DIGITS
+# No column keeps more than 3 digits after the point; past this many an exponent is refused
+# before anything writes the number out (a written-out 0E-999999999 takes a gigabyte).
+DECIMAL_FRACTION_DIGITS = 20
 # Refused values are quoted in messages, cut to this many characters.
 _QUOTED_LENGTH = 40
 
@@ -138,7 +140,12 @@ class Decimal(graphene.Scalar):
 
     @staticmethod
     def parse_value(value: Any) -> decimal.Decimal:
-        """An exact decimal from text or a whole number; ValueError when refused."""
+        """An exact decimal from text or a whole number, in plain notation ("1E+3" becomes
+        1000, "-0" becomes 0); ValueError when refused.
+
+        The exponent is checked before the number is written out: at most 11 digits before
+        the point, including a zero's (0E+999999999), and at most 20 after it.
+        """
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValueError('Decimal must be a string like "1250.50".')
         try:
@@ -147,11 +154,16 @@ class Decimal(graphene.Scalar):
             raise ValueError(f"{quoted(value)} is not a decimal number.") from None
         if not parsed.is_finite():
             raise ValueError("Decimal must be a finite number.")
-        if parsed.copy_abs() >= _DECIMAL_LIMIT:
+        if parsed.adjusted() >= DECIMAL_INTEGER_DIGITS:
             raise ValueError(
                 f"Decimal has at most {DECIMAL_INTEGER_DIGITS} digits before the point."
             )
-        return parsed
+        if parsed.as_tuple().exponent < -DECIMAL_FRACTION_DIGITS:
+            raise ValueError(
+                f"Decimal has at most {DECIMAL_FRACTION_DIGITS} digits after the point."
+            )
+        plain = decimal.Decimal(format(parsed, "f"))
+        return plain.copy_abs() if plain.is_zero() else plain
 
     @classmethod
     def parse_literal(cls, node: ValueNode, _variables: Any = None) -> Any:

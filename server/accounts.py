@@ -16,6 +16,12 @@ The throttle counts failed sign-ins in a sliding window (`login_window_minutes`)
 real user signing in from elsewhere; and per client address across usernames, so that one
 address spraying a password over many usernames, or flooding made-up ones, is slowed too. It is
 checked before any hashing and before the user is looked up.
+
+Every attempt is recorded as a failure first and counted after, its own row included, so that
+parallel attempts cannot all pass the check before any of them is recorded: of any two, the one
+that counts last sees the other. An attempt over a limit deletes its own row (a refused attempt
+does not extend the lockout) and is refused unhashed; a correct password deletes it; a wrong
+one keeps it.
 """
 
 from __future__ import annotations
@@ -133,19 +139,23 @@ async def check_credentials(settings: Settings, username: str, password: str, ad
 
     `address` is the client's (see `server.client_address`). Refused: RATE_LIMITED while the
     throttle holds (nothing is hashed then), INVALID for a wrong username or password or an
-    over-long password; each INVALID is recorded as a failure. A correct password whose hash
-    was made with other parameters than today's is rehashed.
+    over-long password; each INVALID stays recorded as a failure. A correct password whose
+    hash was made with other parameters than today's is rehashed.
     """
     username_key, address_key = _storable(username), _storable(address)
-    await _refuse_if_throttled(settings, username_key, address_key)
+    attempt = await _record_attempt(settings, username_key, address_key)
+    try:
+        await _refuse_if_throttled(settings, username_key, address_key)
+    except LoginRefused:
+        await attempt.delete()
+        raise
     if len(password) > MAX_PASSWORD_LENGTH:
-        await _record_failure(settings, username_key, address_key)
         raise LoginRefused("INVALID", f"Passwords have at most {MAX_PASSWORD_LENGTH} characters.")
     user = await User.get_or_none(username=username) if username == username_key else None
     valid = await _off_loop(settings, _verify_or_pretend, user and user.password_hash, password)
     if user is None or not valid or not user.is_active:
-        await _record_failure(settings, username_key, address_key)
         raise LoginRefused("INVALID", "Wrong username or password.")
+    await attempt.delete()
     await _rehash_if_outdated(settings, user, password)
     return user
 
@@ -224,7 +234,10 @@ async def _rehash_if_outdated(settings: Settings, user: User, password: str) -> 
 
 
 async def _refuse_if_throttled(settings: Settings, username: str, address: str) -> None:
-    """Raise RATE_LIMITED when the (username, address) pair or the address is over its limit."""
+    """Raise RATE_LIMITED when the (username, address) pair or the address is over its limit.
+
+    The attempt being decided is already recorded, so it is counted too.
+    """
     since = utc_now() - timedelta(minutes=settings.login_window_minutes)
     recent = LoginFailure.filter(address=address, at__gte=since)
     await _refuse_past_limit(
@@ -236,16 +249,16 @@ async def _refuse_if_throttled(settings: Settings, username: str, address: str) 
 async def _refuse_past_limit(
     settings: Settings, failures: QuerySet[LoginFailure], limit: int
 ) -> None:
-    """Raise RATE_LIMITED when `failures` holds `limit` or more rows (a limit of 0 is off).
+    """Raise RATE_LIMITED when `failures`, the attempt being decided among them, holds more
+    than `limit` rows: `limit` earlier failures (a limit of 0 is off).
 
-    The limit-th newest failure decides: once it leaves the window, fewer than `limit` remain,
-    so that is when to retry. One indexed query reading at most `limit` rows.
+    The (limit + 1)-th newest row, the limit-th newest but for this attempt's own, decides:
+    once it leaves the window, fewer than `limit` earlier failures remain, so that is when to
+    retry. One indexed query reading at most `limit + 1` rows.
     """
     if limit <= 0:
         return
-    decisive = (
-        await failures.order_by("-at").offset(limit - 1).limit(1).values_list("at", flat=True)
-    )
+    decisive = await failures.order_by("-at").offset(limit).limit(1).values_list("at", flat=True)
     if not decisive:
         return
     retry_at = decisive[0] + timedelta(minutes=settings.login_window_minutes)
@@ -278,12 +291,14 @@ class _Pruner:
 _pruner = _Pruner()
 
 
-async def _record_failure(settings: Settings, username: str, address: str) -> None:
-    """Count a failed sign-in, and now and then forget the ones older than the window."""
-    await LoginFailure.create(username=username, address=address)
+async def _record_attempt(settings: Settings, username: str, address: str) -> LoginFailure:
+    """Record a sign-in attempt as a failure until it proves otherwise, and now and then
+    forget the failures older than the window."""
+    attempt = await LoginFailure.create(username=username, address=address)
     if _pruner.due():
         since = utc_now() - timedelta(minutes=settings.login_window_minutes)
         await LoginFailure.filter(at__lt=since).delete()
+    return attempt
 
 
 # Hand-written: building this query with the ORM cost more than running it (issue 7).

@@ -8,15 +8,20 @@ limit (bytes per file, files per request, bytes per non-file part) is checked ch
 and the first excess stops reading the body. A Content-Length beyond what the limits allow is
 refused before anything is read. The body must arrive within the upload deadline and keep the
 minimum rate (server/slow_clients.py); a client that falls behind is cut off with a 408.
+
+The `operations` and `map` parts are read as JSON bodies are (`server.request_body.parse_json`):
+nesting, digit and string limits are a 400. A spool file the server cannot create or write
+(disk full, folder not writable) is a 503 with Retry-After, the files spooled so far removed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +32,7 @@ from starlette.requests import Request
 
 from media import MediaStore
 from server.http_errors import BadRequest
+from server.request_body import parse_json
 from server.settings import Settings
 from server.slow_clients import BodyTooSlow, stream_within_budget
 
@@ -36,10 +42,33 @@ MAX_PART_HEADER_BYTES = 16 * 1024
 # past the upload deadline plus this, no live request can still own it.
 PROCESSING_ALLOWANCE_SECONDS = 15 * 60
 _FIELDS = ("operations", "map")
+SPOOL_RETRY_AFTER_SECONDS = 30
+"""What a client is told to wait when uploads cannot be spooled (an operator must make room)."""
+
+logger = logging.getLogger("wallchart.uploads")
 
 
 class MultipartError(BadRequest):
     """The multipart body breaks the spec or a limit."""
+
+
+class SpoolUnavailable(MultipartError):
+    """A file part cannot be spooled (disk full, folder not writable): 503, UNAVAILABLE, with
+    Retry-After. The fault is the server's, not the client's, and may pass."""
+
+    def __init__(self, retry_after: int = SPOOL_RETRY_AFTER_SECONDS) -> None:
+        super().__init__(
+            "The server cannot store uploads now (its disk is full or not writable); "
+            f"nothing was kept. Retry in {retry_after} s or later.",
+            503,
+            "UNAVAILABLE",
+        )
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Retry-After header to send with the refusal."""
+        return {"Retry-After": str(self.retry_after)}
 
 
 @dataclass
@@ -93,8 +122,8 @@ async def read_multipart(
     """The operations (files put in place of their nulls) and the files of a multipart body.
 
     Raises MultipartError, having deleted any file it spooled, when the body is malformed,
-    exceeds a limit or arrives too slowly (408, TIMEOUT); the rest of the body is then not
-    read.
+    exceeds a limit, arrives too slowly (408, TIMEOUT) or cannot be spooled (503,
+    UNAVAILABLE); the rest of the body is then not read.
     """
     check_csrf_header(request)
     check_declared_length(request, settings)
@@ -249,11 +278,9 @@ class _PartReader:
             )
         if name not in self.map:
             raise MultipartError(f"The file part {name!r} is not listed in `map`.")
-        folder = spool_folder(self.settings)
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor, path = tempfile.mkstemp(dir=folder, prefix="upload-")
-        self._handle = os.fdopen(descriptor, "wb")
-        self._file = UploadedFile(name, filename, self._headers.get("content-type"), Path(path))
+        with _spooling():
+            path, self._handle = _open_spool_file(spool_folder(self.settings))
+        self._file = UploadedFile(name, filename, self._headers.get("content-type"), path)
         self.files[name] = self._file
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
@@ -277,20 +304,23 @@ class _PartReader:
                     413,
                     "TOO_LARGE",
                 )
-            self._handle.write(data[start:end])
+            with _spooling():
+                self._handle.write(data[start:end])
 
     def on_part_end(self) -> None:
         if self._field is not None:
             self.fields[self._field_name] = bytes(self._field)
             if self._field_name == "operations":
-                self.operations = _json_part(self.fields["operations"], "operations")
+                self.operations = _json_part(self.fields["operations"], "operations", self.settings)
             else:
-                self.map = _check_map(_json_part(self.fields["map"], "map"), self.settings)
+                self.map = _check_map(
+                    _json_part(self.fields["map"], "map", self.settings), self.settings
+                )
             self._field = None
         elif self._handle is not None:
-            self._handle.close()
-            self._handle = None
-            self._file = None
+            handle, self._handle, self._file = self._handle, None, None
+            with _spooling():
+                handle.close()  # writes what is buffered: a full disk may show only now
 
     def finish(self) -> dict[str, Any]:
         """The operations with every mapped file in place; checks nothing is missing."""
@@ -312,16 +342,42 @@ class _PartReader:
     def discard(self) -> None:
         """Close and delete every spooled file."""
         if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+            handle, self._handle = self._handle, None
+            with contextlib.suppress(OSError):  # the file is deleted: unwritten bytes don't matter
+                handle.close()
         discard_files(self.files)
 
 
-def _json_part(raw: bytes, name: str) -> Any:
+def _open_spool_file(folder: Path) -> tuple[Path, IO[bytes]]:
+    """A new file in `folder` (created when missing), open for writing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, path = tempfile.mkstemp(dir=folder, prefix="upload-")
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise MultipartError(f"The `{name}` part is not valid JSON.") from None
+        return Path(path), os.fdopen(descriptor, "wb")
+    except BaseException:
+        os.close(descriptor)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+@contextlib.contextmanager
+def _spooling() -> Iterator[None]:
+    """Turn a failure to create or write a spool file into SpoolUnavailable (503)."""
+    try:
+        yield
+    except OSError as exc:
+        logger.error("Cannot spool an upload: %s", exc)
+        raise SpoolUnavailable() from exc
+
+
+def _json_part(raw: bytes, name: str, settings: Settings) -> Any:
+    """The JSON of a non-file part, refused as a JSON body would be (400), naming the part."""
+    try:
+        return parse_json(raw, settings.max_json_depth)
+    except BadRequest as refused:
+        message = refused.message.replace("The request body", f"The `{name}` part", 1)
+        raise MultipartError(message, refused.status, refused.code) from None
 
 
 def _check_map(value: Any, settings: Settings) -> dict[str, list[str]]:

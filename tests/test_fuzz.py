@@ -218,7 +218,10 @@ async def send_upload(
 # uniform, so every edge value turns up, where Hypothesis' own strategies favour the first.
 
 BAD_DATES = ("0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01", "2020-02-30", "yesterday")
-BAD_DECIMALS = ("1e400", "-1e400", "NaN", "Infinity", "1.2345", "123456789012", "１２", "")
+BAD_DECIMALS = (
+    *("1e400", "-1e400", "NaN", "Infinity", "1.2345", "123456789012", "１２", ""),
+    *("0E+999999999", "-0E+999999999", "0E-999999999", "1E-999999999", "1E+11", "1E-21"),
+)
 NAMED_BOUNDS = (-1, 101, 2**31 - 1, -(2**31))
 KNOWN_TEXT = ("1090", "2020", "金山桥街道", "经开区建设局", "钢筋工", "t", "")
 LETTERS = "abcxyzABC019 工程项目街道局-_%"
@@ -345,7 +348,7 @@ def edge_scalar(rnd: random.Random, scalar: str) -> Any:
             "2020-02-20T09:00:00+25:00",
             "2999-12-31T23:59:59-12:00",
         ),
-        "Decimal": (*BAD_DECIMALS, 10**14, -(10**14), "99999999999.999", "-0.001"),
+        "Decimal": (*BAD_DECIMALS, 10**14, -(10**14), "99999999999.999", "-0.001", "1E+10", "-0"),
         "Upload": ("file",),
     }
     return rnd.choice(choices[scalar])

@@ -13,6 +13,7 @@ import pytest
 from graphql import GraphQLError, parse_value
 
 from schema.scalars import Date, DateTime, Decimal
+from server.models import AuditEntry, Project
 from tests.conftest import Account, GraphQL
 
 REVIEWS = """
@@ -160,6 +161,122 @@ def test_literals_out_of_range_raise_graphql_errors(scalar: Any, literal: str) -
     with pytest.raises(GraphQLError) as refused:
         scalar.parse_literal(parse_value(literal))
     assert refused.value.extensions == {"code": "INVALID"}
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("0E+999999999", "11 digits before"),
+        ("-0E+999999999", "11 digits before"),
+        ("0E+11", "11 digits before"),
+        ("1E+11", "11 digits before"),
+        ("0E-999999999", "20 digits after"),
+        ("1E-999999999", "20 digits after"),
+        ("-0E-21", "20 digits after"),
+        ("1." + "0" * 21, "20 digits after"),
+    ],
+)
+def test_decimal_exponents_past_any_column_are_refused(value: str, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        Decimal.parse_value(value)
+    with pytest.raises(GraphQLError) as refused:
+        Decimal.parse_literal(parse_value(value))
+    assert refused.value.extensions == {"code": "INVALID"}
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ("1E+10", "10000000000"),
+        ("1.5E+3", "1500"),
+        ("1.25e2", "125"),
+        ("125E-2", "1.25"),
+        ("0E+10", "0"),
+        ("0E-20", "0E-20"),
+        ("1E-20", "1E-20"),
+        ("-0", "0"),
+        ("-0.00", "0.00"),
+        ("-0E+3", "0"),
+        ("1.500", "1.500"),
+        (-0, "0"),
+        (10**10, "10000000000"),
+    ],
+)
+def test_decimals_are_normalised_to_plain_notation(value: Any, plain: str) -> None:
+    parsed = Decimal.parse_value(value)
+    assert str(parsed) == plain
+    assert not parsed.is_signed()
+    assert parsed == decimal.Decimal(value)
+
+
+def test_a_decimal_literal_written_as_a_float_is_normalised() -> None:
+    assert str(Decimal.parse_literal(parse_value("1E+10"))) == "10000000000"
+
+
+CREATE_PROJECT = """
+mutation($input: CreateProjectInput!) {
+  createProject(input: $input) { project { id totalInvestment } errors { field code message } }
+}"""
+CREATE_PROJECT_LITERAL = """
+mutation {
+  createProject(input: {code: "P-1", name: "Depot", responsibleUnit: "Transport",
+                        totalInvestment: %s}) { project { id } errors { code } }
+}"""
+PROJECT_INVESTMENT = "query($id: ID!) { node(id: $id) { ... on Project { totalInvestment } } }"
+
+
+def _project_input(total_investment: str) -> dict[str, Any]:
+    return {
+        "input": {
+            "code": "P-1",
+            "name": "Depot",
+            "responsibleUnit": "Transport",
+            "totalInvestment": total_investment,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("0E+999999999", "11 digits before"),
+        ("-0E+999999999", "11 digits before"),
+        ("0E-999999999", "20 digits after"),
+        ("1E-999999999", "20 digits after"),
+    ],
+)
+async def test_a_money_field_refuses_huge_exponents_clearly(
+    graphql: GraphQL, office: Account, value: str, words: str
+) -> None:
+    variable = await graphql(CREATE_PROJECT, _project_input(value), account=office, status=400)
+    _assert_refused(variable, words)
+    for literal in (json.dumps(value), value):
+        body = await graphql(CREATE_PROJECT_LITERAL % literal, account=office, status=400)
+        _assert_refused(body, words)
+        assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert await Project.all().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "answered", "stored"),
+    [
+        ("1E+10", "10000000000", "10000000000.00"),
+        ("1.5E+3", "1500", "1500.00"),
+        ("-0", "0", "0.00"),
+        ("-0.00", "0.00", "0.00"),
+    ],
+)
+async def test_a_money_field_stores_exponents_and_negative_zero_plainly(
+    graphql: GraphQL, office: Account, value: str, answered: str, stored: str
+) -> None:
+    body = await graphql(CREATE_PROJECT, _project_input(value), account=office)
+    payload = body["data"]["createProject"]
+    assert payload["errors"] == []
+    assert payload["project"]["totalInvestment"] == answered
+    again = await graphql(PROJECT_INVESTMENT, {"id": payload["project"]["id"]}, account=office)
+    assert again["data"]["node"]["totalInvestment"] == stored
+    entry = await AuditEntry.get(action="project.create")
+    assert entry.after["total_investment"] == answered
 
 
 def test_refused_values_are_quoted_short() -> None:

@@ -92,6 +92,59 @@ async def test_throttled_attempts_are_neither_hashed_nor_counted(
     assert await LoginFailure.filter(address=STRANGER).count() == settings.login_max_failures
 
 
+async def test_parallel_wrong_passwords_are_throttled_like_sequential_ones(
+    settings: Settings, make_account: MakeAccount, count_verifications: Callable[[], int]
+) -> None:
+    """The throttle holds when the guesses arrive at once: each attempt is recorded before
+    the count that decides it, so no burst can slip past the limit."""
+    await make_account(Role.ADMIN, "admin")
+    attempts = await asyncio.gather(*(refusal(settings, "admin", f"guess-{n}") for n in range(40)))
+    codes = [attempt.code for attempt in attempts]
+    assert set(codes) <= {"INVALID", "RATE_LIMITED"}
+    assert codes.count("INVALID") <= settings.login_max_failures
+    assert count_verifications() <= settings.login_max_failures
+    assert count_verifications() == codes.count("INVALID")
+    failures = await LoginFailure.filter(username="admin", address=STRANGER).count()
+    assert failures == codes.count("INVALID")
+
+
+async def test_parallel_guesses_over_many_usernames_are_throttled_per_address(
+    settings: Settings, count_verifications: Callable[[], int]
+) -> None:
+    spraying = dataclasses.replace(settings, login_max_failures_per_address=4)
+    attempts = await asyncio.gather(
+        *(refusal(spraying, f"made-up-{n}", "guess") for n in range(30))
+    )
+    codes = [attempt.code for attempt in attempts]
+    assert codes.count("INVALID") <= 4
+    assert codes.count("RATE_LIMITED") == 30 - codes.count("INVALID")
+    assert count_verifications() <= 4
+    assert await LoginFailure.filter(address=STRANGER).count() == codes.count("INVALID")
+
+
+async def test_a_correct_sign_in_leaves_no_failure_behind(
+    settings: Settings, office_user: User
+) -> None:
+    await refusal(settings, "office", "guess", HOME)
+    user = await accounts.check_credentials(settings, "office", TEST_PASSWORD, HOME)
+    assert user.id == office_user.id
+    assert await LoginFailure.filter(address=HOME).count() == 1
+    for _ in range(settings.login_max_failures + 2):
+        await accounts.check_credentials(settings, "office", TEST_PASSWORD, HOME)
+    assert await LoginFailure.filter(address=HOME).count() == 1
+
+
+async def test_a_sign_in_at_the_limit_is_still_checked(
+    settings: Settings, office_user: User
+) -> None:
+    """Four failures and the user's own correct password: the fifth attempt is still let in."""
+    for _ in range(settings.login_max_failures - 1):
+        await refusal(settings, "office", "guess")
+    assert (await accounts.check_credentials(settings, "office", TEST_PASSWORD, STRANGER)).id
+    assert (await refusal(settings, "office", "guess")).code == "INVALID"
+    assert (await refusal(settings, "office", TEST_PASSWORD)).code == "RATE_LIMITED"
+
+
 async def test_one_address_trying_many_usernames_is_slowed(
     settings: Settings, office_user: User
 ) -> None:
@@ -147,12 +200,33 @@ async def test_verification_runs_off_the_event_loop(
     assert (await signing_in).username == "office"
 
 
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Return once `condition()` holds; fail the test after `seconds`."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.001)
+
+
 async def test_hashing_is_bounded_by_the_concurrency_setting(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    running, most = 0, 0
+    """Six hashes at once: the allowed number run, and the rest are seen waiting for a slot
+    (a state nothing but a release ends) before the bound is checked."""
+    running, most, waiting = 0, 0, 0
     lock, released = threading.Lock(), threading.Event()
     both_running = threading.Event()
+    gate = accounts._gate(settings)
+    acquire = gate.acquire
+
+    async def counted_acquire() -> bool:
+        nonlocal waiting
+        waiting += 1
+        try:
+            return await acquire()
+        finally:
+            waiting -= 1
+
+    monkeypatch.setattr(gate, "acquire", counted_acquire)
 
     def blocking_hash(password: str) -> str:
         nonlocal running, most
@@ -171,8 +245,7 @@ async def test_hashing_is_bounded_by_the_concurrency_setting(
         asyncio.create_task(accounts.hash_password_off_loop(settings, str(n))) for n in range(6)
     ]
     assert await asyncio.to_thread(both_running.wait, 10)
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await until(lambda: waiting == 6 - settings.password_hash_concurrency)
     assert most == settings.password_hash_concurrency
     released.set()
     assert await asyncio.gather(*tasks) == [str(n) for n in range(6)]

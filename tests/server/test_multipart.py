@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from server import multipart
 from server.models import Photo, Project
 from server.multipart import (
     PROCESSING_ALLOWANCE_SECONDS,
@@ -29,6 +31,7 @@ from server.multipart import (
     spool_folder,
 )
 from server.settings import Settings
+from server.slow_clients import ReadBudget
 from tests.images import jpeg_bytes
 from tests.uploads import UPLOAD_PHOTO, post_multipart
 
@@ -212,6 +215,151 @@ async def test_map_that_is_not_json(
     assert "`map` part is not valid JSON" in response.json()["errors"][0]["message"]
 
 
+DEEP = "[" * 5000 + "]" * 5000
+LONG_NUMBER = "9" * 5000
+
+
+async def post_parts(
+    client: httpx.AsyncClient,
+    account: Any,
+    project: Project,
+    **parts: str,
+) -> httpx.Response:
+    """POST an upload of one photo whose `operations` and `map` parts are sent as given."""
+    from schema.relay import global_id
+
+    operations = {
+        "query": UPLOAD_PHOTO,
+        "variables": {"input": {"projectId": global_id("Project", project.id), "file": None}},
+    }
+    sent = {"operations": json.dumps(operations), "map": '{"0": ["variables.input.file"]}'}
+    return await client.post(
+        "/graphql",
+        data={**sent, **parts},
+        files={"0": ("a.jpg", jpeg_bytes(), "image/jpeg")},
+        headers={"Apollo-Require-Preflight": "true", **account.headers},
+    )
+
+
+@pytest.mark.parametrize(
+    ("parts", "words"),
+    [
+        ({"operations": DEEP}, ("`operations` part", "nested too deeply")),
+        ({"map": DEEP}, ("`map` part", "nested too deeply")),
+        (
+            {"operations": '{"query": "mutation { x }", "n": ' + LONG_NUMBER + "}"},
+            ("`operations` part", "too many digits"),
+        ),
+        ({"map": '{"0": ["variables.input.file"], "n": ' + LONG_NUMBER + "}"}, ("too many",)),
+        ({"operations": "[" * 40 + "]" * 40}, ("nested deeper than 32",)),
+        ({"map": '{"0": ["variables.input.file\\u0000"]}'}, ("NUL",)),
+        ({"operations": "{not json"}, ("`operations` part is not valid JSON",)),
+    ],
+    ids=["deep-operations", "deep-map", "long-number", "long-number-map", "deep", "nul", "bad"],
+)
+async def test_hostile_json_parts_are_400(
+    client: httpx.AsyncClient,
+    office: Any,
+    project: Project,
+    settings: Settings,
+    parts: dict[str, str],
+    words: tuple[str, ...],
+) -> None:
+    before = spooled_files(settings)
+    response = await post_parts(client, office, project, **parts)
+    assert response.status_code == 400, response.text
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] in ("BAD_REQUEST", "INVALID")
+    for word in words:
+        assert word in error["message"]
+    assert spooled_files(settings) == before
+    assert await Photo.all().count() == 0
+
+
+@contextlib.contextmanager
+def spool_folder_blocked(settings: Settings) -> Iterator[None]:
+    """A regular file where the spool folder goes, so creating or writing in it fails."""
+    folder = Path(settings.media_root) / ".incoming"
+    assert folder == spool_folder(settings)
+    parked = folder.with_name(".incoming.parked")
+    if folder.exists():
+        folder.rename(parked)
+    folder.write_text("a file where the folder should be: spooling beneath it fails")
+    try:
+        yield
+    finally:
+        folder.unlink()
+        if parked.exists():
+            parked.rename(folder)
+
+
+async def test_an_upload_the_server_cannot_spool_is_a_503_to_retry(
+    client: httpx.AsyncClient, office: Any, project: Project, settings: Settings
+) -> None:
+    before = spooled_files(settings)
+    with spool_folder_blocked(settings):
+        response = await upload_request(client, office, project)
+    assert response.status_code == 503, response.text
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "UNAVAILABLE"
+    assert "cannot store uploads now" in error["message"]
+    assert int(response.headers["retry-after"]) > 0
+    assert await Photo.all().count() == 0
+    assert spooled_files(settings) == before
+    allowed = await upload_request(client, office, project)
+    assert allowed.json()["data"]["uploadPhoto"]["errors"] == []
+
+
+async def test_a_disk_that_fills_while_spooling_is_a_503_and_the_file_is_removed(
+    client: httpx.AsyncClient,
+    office: Any,
+    project: Project,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second file of the request hits a full disk halfway: both spooled files go."""
+    opened: list[Path] = []
+    open_spool_file = multipart._open_spool_file
+
+    class FillingUp:
+        """A spool file on a disk with room for 100 bytes."""
+
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.written = handle, 0
+
+        def write(self, data: bytes) -> int:
+            if self.written + len(data) > 100:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            self.written += len(data)
+            return self.handle.write(data)
+
+        def close(self) -> None:
+            self.handle.close()
+
+    def filling_up(folder: Path) -> tuple[Path, Any]:
+        path, handle = open_spool_file(folder)
+        opened.append(path)
+        return path, FillingUp(handle) if len(opened) == 2 else handle
+
+    monkeypatch.setattr(multipart, "_open_spool_file", filling_up)
+    before = spooled_files(settings)
+    file_map = {"0": ["variables.input.file"], "1": ["variables.input.file"]}
+    files = {
+        "0": ("a.jpg", b"small enough", "image/jpeg"),
+        "1": ("b.jpg", jpeg_bytes(), "image/jpeg"),
+    }
+    response = await upload_request(
+        client, office, project, map_part=json.dumps(file_map), files=files
+    )
+    assert response.status_code == 503, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    assert "retry-after" in response.headers
+    assert len(opened) == 2
+    assert not any(path.exists() for path in opened)
+    assert spooled_files(settings) == before
+    assert await Photo.all().count() == 0
+
+
 async def test_file_part_missing_from_map(
     client: httpx.AsyncClient, office: Any, project: Project, settings: Settings
 ) -> None:
@@ -360,19 +508,36 @@ async def test_declared_length_beyond_all_limits_is_refused_before_reading(
 # --- Slow clients and crash leftovers -----------------------------------------------------------
 
 
-async def stalled_upload(settings: Settings, spooled: set[Path]) -> httpx.Response:
+async def stalled_upload(
+    settings: Settings, spooled: set[Path], monkeypatch: pytest.MonkeyPatch
+) -> httpx.Response:
     """Post an upload that stops sending in the middle of its file; `spooled` gets the files
-    spooled by then."""
+    spooled by then.
+
+    The read budget's clock counts only once the file part is being spooled: the budgets of
+    these tests are short, and on a loaded machine the first chunks could otherwise miss
+    them, leaving no file to see removed. The deadline and the rate are still measured from
+    the start of the body, so a budget already spent cuts the client off at its next wait.
+    """
     before = spooled_files(settings)
+    spooling = asyncio.Event()
+    cutoff = ReadBudget.cutoff
+
+    def cutoff_once_spooling(budget: ReadBudget, start: float, received: int) -> float | None:
+        return cutoff(budget, start, received) if spooling.is_set() else None
+
+    monkeypatch.setattr(ReadBudget, "cutoff", cutoff_once_spooling)
 
     async def body() -> AsyncIterator[bytes]:
         yield upload_head("UHJvamVjdDox")
-        yield b"\xff\xd8\xff" + b"\x00" * 4096
+        # Asked for more: the server has parsed the file part's headers and opened its file.
         spooled.update(spooled_files(settings) - before)
+        spooling.set()
+        yield b"\xff\xd8\xff" + b"\x00" * 4096
         await asyncio.Event().wait()  # the client goes quiet and never closes
         yield b""
 
-    async with echo_app(settings) as client:
+    async with echo_app(settings) as client, asyncio.timeout(30):
         return await client.post(
             "/echo",
             content=body(),
@@ -384,13 +549,14 @@ async def stalled_upload(settings: Settings, spooled: set[Path]) -> httpx.Respon
 
 
 async def test_an_upload_past_its_deadline_is_refused_and_its_file_removed(
-    settings: Settings,
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = spooled_files(settings)
     spooled: set[Path] = set()
     response = await stalled_upload(
         dataclasses.replace(settings, upload_deadline_seconds=0.2, upload_grace_seconds=60),
         spooled,
+        monkeypatch,
     )
     assert response.status_code == 408
     assert response.json()["code"] == "TIMEOUT"
@@ -400,7 +566,7 @@ async def test_an_upload_past_its_deadline_is_refused_and_its_file_removed(
 
 
 async def test_an_upload_below_the_minimum_rate_is_refused_and_its_file_removed(
-    settings: Settings,
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a grace of 0.1 s the client must keep up a rate no real client reaches."""
     before = spooled_files(settings)
@@ -408,6 +574,7 @@ async def test_an_upload_below_the_minimum_rate_is_refused_and_its_file_removed(
     response = await stalled_upload(
         dataclasses.replace(settings, upload_grace_seconds=0.1, upload_min_bytes_per_second=10**9),
         spooled,
+        monkeypatch,
     )
     assert response.status_code == 408
     assert response.json()["code"] == "TIMEOUT"

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.accounts import _LIVE_TOKEN_USER_SQL, token_digest
+from server.accounts import token_digest
 from server.clock import utc_now, zone_today
 from server.health import HEALTH_SQL, Cutoffs
 from server.models import MilestoneStatus
@@ -27,6 +27,14 @@ from server.schedule import Link, days_overdue, forecast_dates
 from server.settings import Settings
 
 HOME_MILESTONES = 10
+
+
+# The statement the endpoint's token lookup amounts to, written out.
+_LIVE_TOKEN_USER_SQL = (
+    'SELECT u.id FROM auth_token t JOIN "user" u ON u.id = t.user_id'
+    " WHERE t.token_hash = :digest AND t.revoked_at IS NULL AND t.expires_at > :now"
+    " AND u.is_active = :active LIMIT 1"
+)
 
 
 def _unauthenticated() -> Response:

@@ -597,7 +597,7 @@ async def project_page(
     queryset = await filter_projects(queryset, filter, cutoffs)
     order = enum_value(order_by) or "CODE"
     if order == "HEALTH":
-        queryset = queryset.annotate(health_rank=health.HealthRank(cutoffs))
+        queryset = queryset.annotate(health_rank=health.health_rank(cutoffs))
         queryset = queryset.order_by("health_rank", "code")
     else:
         queryset = (
@@ -642,13 +642,13 @@ async def user_projects(
     start = cursor_offset(after)
     me = viewer(info)
     if sees_everything(me) or me.id == user.id:  # every project of theirs is visible
-        page, total = await managed_project_page(user.id, start, limit)
+        page, has_next, count = await managed_project_page(user.id, start, limit)
         projects = info.context.loaders.get(ProjectLoader)
         for project in page:
             projects.prime(project.id, project)
         await prefetch_page(info, page)
         return build_connection(
-            ProjectConnection, page, start=start, has_next=start + limit < total, count=total
+            ProjectConnection, page, start=start, has_next=has_next, count=count
         )
     managed = info.context.loaders.get(ManagedProjectIdsLoader)
     visible = await managed.load(me.id)

@@ -44,7 +44,6 @@ from tortoise.queryset import QuerySet
 
 from server.clock import utc_now
 from server.models import AuthToken, LoginFailure, Role, User
-from server.rawsql import fetch
 from server.settings import Settings
 
 T = TypeVar("T")
@@ -301,21 +300,14 @@ async def _record_attempt(settings: Settings, username: str, address: str) -> Lo
     return attempt
 
 
-# Hand-written: building this query with the ORM cost more than running it (issue 7).
-_LIVE_TOKEN_USER_SQL = (
-    'SELECT u.* FROM auth_token t JOIN "user" u ON u.id = t.user_id'
-    " WHERE t.token_hash = :digest AND t.revoked_at IS NULL AND t.expires_at > :now"
-    " AND u.is_active = :active LIMIT 1"
-)
-
-
 async def authenticate(token: str) -> User | None:
-    """The active user a live token belongs to, or None (one SQL statement)."""
-    rows = await fetch(
-        _LIVE_TOKEN_USER_SQL, {"digest": token_digest(token), "now": utc_now(), "active": True}
-    )
-    # The row is the user's own columns, so it is built the way the ORM builds fetched rows.
-    return User._init_from_db(**rows[0]) if rows else None
+    """The active user a live token belongs to, or None (one SQL statement, a join)."""
+    return await User.filter(
+        tokens__token_hash=token_digest(token),
+        tokens__revoked_at__isnull=True,
+        tokens__expires_at__gt=utc_now(),
+        is_active=True,
+    ).first()
 
 
 async def revoke(token: str) -> bool:

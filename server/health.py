@@ -22,10 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pypika_tortoise.context import SqlContext
-from pypika_tortoise.enums import Dialects
-from pypika_tortoise.terms import Term, ValueWrapper
-from pypika_tortoise.utils import format_alias_sql
+from tortoise.expressions import RawSQL
 
 from server.models import OPEN_STATUSES, MilestoneStatus, ProjectStatus, Severity
 from server.rawsql import PLACEHOLDER, fetch
@@ -130,35 +127,33 @@ HEALTH_SQL = health_sql("p")
 WORST_FIRST = (Health.RED, Health.ORANGE, Health.YELLOW, Health.GREEN, Health.BLUE)
 
 
-class HealthRank(Term):
-    """An ORM term: 0 for RED up to 4 for BLUE, for ordering projects worst first.
+def _sql_literal(value: Any) -> str:
+    """A cutoff date or an enum value written as an SQL literal (never client text)."""
+    if isinstance(value, dt.date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, str) and re.fullmatch(r"[A-Z_]+", value):
+        return f"'{value}'"
+    raise ValueError(f"not a value the health rank writes out: {value!r}")
 
-    Today and the thresholds are bound as query parameters, like every other filter value.
+
+def health_rank(cutoffs: Cutoffs) -> RawSQL:
+    """An ORM annotation: 0 for RED up to 4 for BLUE, for ordering projects worst first.
+
+    The ORM's public RawSQL takes no parameters, so the cutoff dates and statuses (made by
+    the service, never by a client) are written in as literals.
     """
+    ranks = " ".join(f"WHEN '{h.value}' THEN {i}" for i, h in enumerate(WORST_FIRST))
+    params = cutoffs.params()
 
-    def __init__(self, cutoffs: Cutoffs) -> None:
-        super().__init__()
-        self.cutoffs = cutoffs
+    def literal(match: re.Match[str]) -> str:
+        value = params[match.group(1)]
+        if isinstance(value, list):
+            return ", ".join(_sql_literal(item) for item in value)
+        return _sql_literal(value)
 
-    def get_sql(self, ctx: SqlContext) -> str:
-        ranks = " ".join(f"WHEN '{h.value}' THEN {i}" for i, h in enumerate(WORST_FIRST))
-        template = f"CASE {health_sql(ctx.quote_char + 'project' + ctx.quote_char)} {ranks} END"
-        params = self.cutoffs.params()
-        inner = ctx.copy(with_alias=False)
-
-        def one(value: Any) -> str:
-            if ctx.dialect == Dialects.SQLITE and isinstance(value, dt.date):
-                value = value.isoformat()
-            return ValueWrapper(value).get_sql(inner)
-
-        def replace(match: re.Match[str]) -> str:
-            value = params[match.group(1)]
-            if isinstance(value, list):
-                return ", ".join(one(item) for item in value)
-            return one(value)
-
-        sql = PLACEHOLDER.sub(replace, template)
-        return format_alias_sql(sql, self.alias, ctx) if ctx.with_alias else sql
+    row = '"project"'  # the ORM's name for the project table in its queries
+    template = f"CASE {health_sql(row)} {ranks} END"
+    return RawSQL(PLACEHOLDER.sub(literal, template))
 
 
 async def health_of(project_ids: Sequence[int], cutoffs: Cutoffs) -> dict[int, Health]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from tortoise.queryset import QuerySet
 
 from server.models import Project, Role, User
-from server.rawsql import build_models, columns_of, fetch
 
 
 def sees_everything(user: User) -> bool:
@@ -29,18 +30,14 @@ async def can_see_project(user: User | None, project_id: int) -> bool:
     return await Project.filter(id=project_id, site_managers__id=user.id).exists()
 
 
-async def managed_project_page(user_id: int, start: int, limit: int) -> tuple[list[Project], int]:
-    """A page of the projects a site manager works on, by code, and how many there are.
+async def managed_project_page(
+    user_id: int, start: int, limit: int
+) -> tuple[list[Project], bool, Callable[[], Awaitable[int]]]:
+    """A page of the projects a site manager works on, by code.
 
-    One statement: the rows of the page with the total alongside (a page past the end asks
-    the database for the total on its own).
+    Returns the page, whether more follow, and a way to count them all (run only when a
+    client asks for the total).
     """
-    rows = await fetch(
-        f"SELECT {columns_of(Project, 'p')}, COUNT(*) OVER () AS list_total FROM project p"
-        " JOIN project_site_manager s ON s.project_id = p.id WHERE s.user_id = :user_id"
-        " ORDER BY p.code, p.id LIMIT :limit OFFSET :start",
-        {"user_id": user_id, "limit": limit, "start": start},
-    )
-    if rows:
-        return build_models(Project, rows), int(rows[0]["list_total"])
-    return [], await Project.filter(site_managers__id=user_id).count()
+    managed = Project.filter(site_managers__id=user_id)
+    rows = await managed.order_by("code", "id").offset(start).limit(limit + 1)
+    return rows[:limit], len(rows) > limit, managed.count

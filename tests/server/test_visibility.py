@@ -37,18 +37,20 @@ async def test_every_role_but_site_manager_reads_everything(make_account: MakeAc
         assert sees_everything(user) == (role != Role.SITE_MANAGER)
 
 
-async def test_managed_project_page_by_code_with_the_total(make_account: MakeAccount) -> None:
+async def test_managed_project_page_by_code(make_account: MakeAccount) -> None:
     manager = (await make_account(Role.SITE_MANAGER, "site1")).user
     codes = ["P-3", "P-1", "P-5", "P-2", "P-4"]
     for code in codes:
         await (await factories.project(code)).site_managers.add(manager)
     await factories.project("P-0")  # not theirs
     pages = [await managed_project_page(manager.id, start, 2) for start in (0, 2, 4, 6)]
-    assert [[p.code for p in page] for page, _ in pages] == [
+    assert [[p.code for p in page] for page, _, _ in pages] == [
         ["P-1", "P-2"],
         ["P-3", "P-4"],
         ["P-5"],
         [],
     ]
-    assert {total for _, total in pages} == {5}
-    assert await managed_project_page(0, 0, 20) == ([], 0)
+    assert [has_next for _, has_next, _ in pages] == [True, True, False, False]
+    assert {await count() for _, _, count in pages} == {5}
+    page, has_next, count = await managed_project_page(0, 0, 20)
+    assert (page, has_next, await count()) == ([], False, 0)

@@ -11,7 +11,7 @@ from graphql.pyutils import is_awaitable
 from tortoise.models import Model
 
 from schema.context import RequestContext
-from server.rawsql import fetch
+from server.rawsql import fetch, rows_by_id
 from server.visibility import sees_everything
 
 T = TypeVar("T")
@@ -64,7 +64,7 @@ class ByIdLoader(DataLoader):
 
     async def batch_load_fn(self, keys: Iterable[int]) -> list[Any]:
         keys = list(keys)
-        rows = await self.model.filter(id__in=keys)
+        rows = await rows_by_id(self.model, keys)
         by_id = {row.pk: row for row in rows}
         return [by_id.get(key) for key in keys]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from tortoise.expressions import Q
 
 from server.models import Milestone, MilestoneDependency, MilestoneStatus
-from server.rawsql import fetch
+from server.rawsql import fetch, int_list
 
 # The calendar the domain plans in: dates outside it are refused where they come in, so the
 # arithmetic on them (overdue days, forecasts, filters) stays far from the calendar's ends.
@@ -183,14 +183,15 @@ _LINKS_SQL = (
 async def load_schedules(project_ids: Sequence[int], today: dt.date) -> list[ProjectSchedule]:
     """The schedules of these projects, in their order, in two statements.
 
-    The milestones come through the ORM; the dependency links, plain values, through
-    hand-written SQL.
+    Both statements are written out (the query builder cost more CPU than running them);
+    the milestones come back as models through the ORM's public `raw`.
     """
     if not project_ids:
         return []
     params = {"project_ids": list(project_ids)}
-    milestones = await Milestone.filter(project_id__in=params["project_ids"]).order_by(
-        "planned_date", "id"
+    milestones = await Milestone.raw(
+        f"SELECT * FROM {Milestone._meta.db_table}"
+        f" WHERE project_id IN ({int_list(project_ids)}) ORDER BY planned_date, id"
     )
     rows = [
         (row["predecessor_id"], row["successor_id"], row["lag_days"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +33,7 @@ from server.multipart import UploadedFile, check_csrf_header, discard_files, rea
 from server.query_budget import BudgetExceeded
 from server.request_body import check_declared_length, check_value, parse_json, read_limited
 from server.settings import Settings
-from server.slow_clients import stream_within_budget
+from server.slow_clients import body_chunks
 from server.upload_slots import UploadSlots
 
 logger = logging.getLogger("wallchart.graphql")
@@ -68,8 +67,11 @@ class GraphQLParams:
     files: dict[str, UploadedFile] = field(default_factory=dict)
 
 
-def params_from_mapping(data: Any) -> GraphQLParams:
-    """Check the query/variables/operationName members of a request body or query string."""
+def params_from_mapping(data: Any, max_json_depth: int) -> GraphQLParams:
+    """Check the query/variables/operationName members of a request body or query string.
+
+    `variables` sent as a JSON string is parsed and checked as a body is.
+    """
     if isinstance(data, list):
         raise BadRequest("Batched requests are not supported: send one operation per request.")
     if not isinstance(data, dict):
@@ -80,9 +82,9 @@ def params_from_mapping(data: Any) -> GraphQLParams:
     variables = data.get("variables")
     if isinstance(variables, str):
         try:
-            variables = json.loads(variables) if variables else None
-        except (ValueError, RecursionError):
-            raise BadRequest("`variables` is not valid JSON.") from None
+            variables = parse_json(variables, max_json_depth) if variables else None
+        except BadRequest as exc:
+            raise BadRequest(f"`variables`: {exc.message}", exc.status, exc.code) from None
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("`variables` must be an object.")
     operation_name = data.get("operationName") or None
@@ -96,26 +98,20 @@ async def read_params(request: Request, settings: Settings) -> GraphQLParams:
     if request.method == "GET":
         query = dict(request.query_params)
         check_value(query, settings.max_json_depth)
-        return checked_params(params_from_mapping(query), settings)
+        return params_from_mapping(query, settings.max_json_depth)
     content_type = request_content_type(request)
     if content_type == "application/json":
         check_declared_length(request, settings.max_body_bytes)
-        chunks = stream_within_budget(
-            request,
-            deadline_seconds=settings.upload_deadline_seconds,
-            grace_seconds=settings.upload_grace_seconds,
-            min_bytes_per_second=settings.upload_min_bytes_per_second,
-        )
+        chunks = body_chunks(request, settings)
         async with contextlib.aclosing(chunks):
             body = await read_limited(chunks, settings.max_body_bytes)
-        return checked_params(
-            params_from_mapping(parse_json(body, settings.max_json_depth)), settings
+        return params_from_mapping(
+            parse_json(body, settings.max_json_depth), settings.max_json_depth
         )
     if content_type == "multipart/form-data":
         operations, files = await read_multipart(request, settings)
-        try:
-            check_value(operations, settings.max_json_depth)
-            params = checked_params(params_from_mapping(operations), settings)
+        try:  # `operations` was checked as a JSON body when it was read
+            params = params_from_mapping(operations, settings.max_json_depth)
         except BadRequest:
             discard_files(files)
             raise
@@ -131,13 +127,6 @@ async def read_params(request: Request, settings: Settings) -> GraphQLParams:
 def request_content_type(request: Request) -> str:
     """The media type of the request body, lower-cased, without parameters."""
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def checked_params(params: GraphQLParams, settings: Settings) -> GraphQLParams:
-    """Refuse a variables string nested too deep or holding unstorable strings."""
-    if params.variables:
-        check_value(params.variables, settings.max_json_depth)
-    return params
 
 
 def bearer_token(request: Request) -> str | None:

@@ -34,7 +34,7 @@ from media import MediaStore
 from server.http_errors import BadRequest
 from server.request_body import parse_json
 from server.settings import Settings
-from server.slow_clients import BodyTooSlow, stream_within_budget
+from server.slow_clients import BodyTooSlow, body_chunks
 
 CSRF_HEADERS = ("x-requested-with", "apollo-require-preflight")
 MAX_PART_HEADER_BYTES = 16 * 1024
@@ -150,12 +150,7 @@ async def read_multipart(
 
 async def _feed(request: Request, settings: Settings, parser: MultipartParser) -> None:
     """Give the parser the body as it arrives, within the upload deadline and minimum rate."""
-    chunks = stream_within_budget(
-        request,
-        deadline_seconds=settings.upload_deadline_seconds,
-        grace_seconds=settings.upload_grace_seconds,
-        min_bytes_per_second=settings.upload_min_bytes_per_second,
-    )
+    chunks = body_chunks(request, settings)
     async with contextlib.aclosing(chunks):
         async for chunk in chunks:
             parser.write(chunk)

@@ -44,8 +44,9 @@ async def read_limited(chunks: AsyncIterator[bytes], limit: int) -> bytes:
     return b"".join(parts)
 
 
-def parse_json(body: bytes, max_depth: int) -> Any:
-    """The JSON value of a request body, checked by `check_value`; 400 when it is not JSON."""
+def parse_json(body: bytes | str, max_depth: int) -> Any:
+    """The JSON value of a request body (or of a JSON string inside one), checked by
+    `check_value`; 400 when it is not JSON."""
     try:
         value = json.loads(body)
     except RecursionError:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from server.http_errors import BadRequest
+from server.settings import Settings
 
 
 class BodyTooSlow(BadRequest):
@@ -98,3 +99,13 @@ async def stream_within_budget(
                 raise budget.refusal(start, loop.time(), received) from None
             received += len(chunk)
             yield chunk
+
+
+def body_chunks(request: Request, settings: Settings) -> AsyncIterator[bytes]:
+    """The request body within the settings' deadline and minimum rate (see above)."""
+    return stream_within_budget(
+        request,
+        deadline_seconds=settings.upload_deadline_seconds,
+        grace_seconds=settings.upload_grace_seconds,
+        min_bytes_per_second=settings.upload_min_bytes_per_second,
+    )

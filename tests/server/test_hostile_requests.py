@@ -330,3 +330,23 @@ async def test_repeated_fields_are_refused_within_the_validation_budget(
     assert response.status_code == 400
     assert code_of(response) == "TOO_COMPLEX"
     assert app.state.graphql.documents.prepare(query).document is None  # not kept
+
+
+@pytest.mark.parametrize(
+    ("variables", "code"),
+    [
+        ('{"s": "a\\u0000b"}', "INVALID"),
+        ("[" * 40 + "]" * 40, "INVALID"),
+        ('{"n": ' + "9" * 5000 + "}", "BAD_REQUEST"),
+        ("{not json", "BAD_REQUEST"),
+    ],
+)
+async def test_variables_sent_as_a_string_are_checked_like_a_body(
+    client: httpx.AsyncClient, variables: str, code: str
+) -> None:
+    response = await client.get(
+        "/graphql", params={"query": "query Q($s: String) { __typename }", "variables": variables}
+    )
+    assert response.status_code == 400
+    assert code_of(response) == code
+    assert "`variables`" in response.json()["errors"][0]["message"]

@@ -26,7 +26,7 @@ from bench import budget, database, load, queries, servers
 from bench.app import BASELINES_ENV, COUNT_SQL_ENV
 from bench.report import Row, table, write
 from bench.sqlcount import HEADER
-from server.scale_seed import BUSY_SITE_MANAGER, SUPERVISOR
+from server.demo.scale import BUSY_SITE_MANAGER, SUPERVISOR
 from server.settings import Settings
 
 # Share of the CPUs busy before the run above which the figures are flagged.

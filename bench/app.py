@@ -1,6 +1,6 @@
 """The ASGI app the bench serves: the real service, plus bench-only routes behind env vars.
 
-`uvicorn --factory bench.app:create_bench_app` builds `server.app.create_app()` unchanged, then
+`uvicorn --factory bench.app:create_bench_app` builds `server.api.app.create_app()` unchanged, then
 - `WALLCHART_BENCH_BASELINES=1` mounts the bare Starlette baselines of `bench.baselines`;
 - `WALLCHART_BENCH_COUNT_SQL=1` adds the `X-SQL-Statements` header and `/bench/explain` of
   `bench.sqlcount`.
@@ -12,7 +12,7 @@ import os
 
 from starlette.applications import Starlette
 
-from server.app import create_app
+from server.api.app import create_app
 
 BASELINES_ENV = "WALLCHART_BENCH_BASELINES"
 COUNT_SQL_ENV = "WALLCHART_BENCH_COUNT_SQL"

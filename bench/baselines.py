@@ -18,12 +18,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.accounts import token_digest
-from server.clock import utc_now, zone_today
-from server.health import HEALTH_SQL, Cutoffs
-from server.models import MilestoneStatus
-from server.rawsql import fetch
-from server.schedule import Link, days_overdue, forecast_dates
+from server.domain.accounts import token_digest
+from server.domain.clock import utc_now, zone_today
+from server.domain.health import HEALTH_SQL, Cutoffs
+from server.domain.models import MilestoneStatus
+from server.domain.rawsql import fetch
+from server.domain.schedule import Link, days_overdue, forecast_dates
 from server.settings import Settings
 
 HOME_MILESTONES = 10

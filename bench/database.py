@@ -13,8 +13,8 @@ from pathlib import Path
 
 import asyncpg
 
-from server.db import apply_migrations, close_db, init_db
-from server.scale_seed import ScaleReport, seed_scale
+from server.demo.scale import ScaleReport, seed_scale
+from server.domain.db import apply_migrations, close_db, init_db
 from server.settings import Settings
 
 FINGERPRINTED = (Path("server/migrations"), Path("server/scale_seed.py"))

@@ -3,7 +3,7 @@
 Creates a scratch database next to the given one (default: the test server), fills it with
 10 000 projects in 8 programmes and 200 000 milestones, then prints EXPLAIN ANALYZE of the
 overdue list (first page, a deep keyset page, a selective filter), its count and the
-summaries, and the time of each call through `server.overdue`. The database is dropped at
+summaries, and the time of each call through `server.domain.overdue`. The database is dropped at
 the end.
 """
 
@@ -19,9 +19,9 @@ import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.queryset import QuerySet
 
-from server.db import tortoise_config
-from server.models import Role, User
-from server.overdue import (
+from server.domain.db import tortoise_config
+from server.domain.models import Role, User
+from server.domain.overdue import (
     OverdueCursor,
     OverdueFilter,
     OverdueGroupBy,

@@ -106,10 +106,10 @@ def free_port() -> int:
 
 async def prepare_database(env: dict[str, str]) -> tuple[str, str]:
     """Migrate, and create an OFFICE user with a token and a project; (token, project id)."""
-    from server.accounts import hash_password, token_digest
-    from server.clock import utc_now
-    from server.db import apply_migrations, close_db, init_db
-    from server.models import AuthToken, Project, Role, User
+    from server.domain.accounts import hash_password, token_digest
+    from server.domain.clock import utc_now
+    from server.domain.db import apply_migrations, close_db, init_db
+    from server.domain.models import AuthToken, Project, Role, User
     from server.settings import Settings
 
     settings = Settings.from_env(env)

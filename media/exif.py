@@ -21,7 +21,7 @@ GPS_LONGITUDE_REF, GPS_LONGITUDE = 3, 4
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 # A DateTimeOriginal outside these years is a camera whose clock was never set (0001, 9999):
-# ignored, like a missing one. They are the domain's calendar (server.schedule) too.
+# ignored, like a missing one. They are the domain's calendar (server.domain.schedule) too.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 
 

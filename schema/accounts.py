@@ -13,8 +13,8 @@ from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN
 from schema.relay import Node
 from schema.scalars import DateTime
-from server import accounts, audit, models
-from server.client_address import UNKNOWN_ADDRESS, client_address
+from server.api.client_address import UNKNOWN_ADDRESS, client_address
+from server.domain import accounts, audit, models
 
 Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")
 

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 from starlette.requests import Request
 
-from server.clock import zone_today
-from server.models import User
+from server.domain.clock import zone_today
+from server.domain.models import User
 from server.settings import Settings
 
 LoaderT = TypeVar("LoaderT", bound=DataLoader)

@@ -11,8 +11,8 @@ from graphql.pyutils import is_awaitable
 from tortoise.models import Model
 
 from schema.context import RequestContext
-from server.rawsql import fetch, rows_by_id
-from server.visibility import sees_everything
+from server.domain.access import sees_everything
+from server.domain.rawsql import fetch, rows_by_id
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from schema.errors import Problem, UserError, UserInputError
 from schema.permissions import check_permission
-from server.models import Role, User
+from server.domain.models import Role, User
 
 MutationBody = Callable[[ResolveInfo, User | None, Any], Awaitable[dict[str, Any]]]
 PrepareStep = Callable[[ResolveInfo, User | None, Any], Awaitable[Any]]

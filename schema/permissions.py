@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from graphene import ResolveInfo
 
 from schema.errors import ApiError
-from server.models import Role, User
+from server.domain.models import Role, User
 
 ResultT = TypeVar("ResultT")
 

@@ -30,10 +30,16 @@ from schema.relay import (
 from schema.scalars import DateTime
 from schema.schedule import Milestone, MilestoneLoader, UserLoader
 from schema.uploads import Upload
-from server import models, photos
-from server.idempotency import KeyReused, KeyUse, key_problem, previous_result, remember_result
-from server.multipart import UploadedFile
-from server.photo_lists import Owner, PhotoPage, photo_pages
+from server.api.multipart import UploadedFile
+from server.domain import models, photos
+from server.domain.idempotency import (
+    KeyReused,
+    KeyUse,
+    key_problem,
+    previous_result,
+    remember_result,
+)
+from server.domain.photo_lists import Owner, PhotoPage, photo_pages
 
 PhotoVariant = graphene.Enum.from_enum(MediaVariant, description="A stored rendition of a photo.")
 

@@ -26,11 +26,11 @@ from schema.projects import (
 )
 from schema.relay import CountableConnection, Node
 from schema.supervision import ProgrammeProgressFields
-from server import audit, health, models
-from server.health import Cutoffs
-from server.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year
-from server.stats import programme_counts
-from server.visibility import sees_everything
+from server.domain import audit, health, models
+from server.domain.access import sees_everything
+from server.domain.health import Cutoffs
+from server.domain.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year
+from server.domain.stats import programme_counts
 
 
 class ProgrammeLoader(ByIdLoader):

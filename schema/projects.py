@@ -37,9 +37,10 @@ from schema.relay import (
     paginate_queryset,
 )
 from schema.scalars import Date, DateTime, Decimal
-from server import audit, health, models
-from server.health import Cutoffs
-from server.schedule import (
+from server.domain import audit, health, models
+from server.domain.access import managed_project_page, sees_everything, visible_projects
+from server.domain.health import Cutoffs
+from server.domain.schedule import (
     EARLIEST_DATE,
     LATEST_DATE,
     ProjectSchedule,
@@ -48,7 +49,6 @@ from server.schedule import (
     overdue_q,
 )
 from server.settings import Settings
-from server.visibility import managed_project_page, sees_everything, visible_projects
 
 ProjectStatus = graphene.Enum.from_enum(
     models.ProjectStatus, description="Where a project stands as a whole."

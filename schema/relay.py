@@ -14,7 +14,7 @@ from graphql_relay import from_global_id, to_global_id
 from tortoise.queryset import QuerySet
 
 from schema.errors import ApiError
-from server.schedule import MAX_ID
+from server.domain.schedule import MAX_ID
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

@@ -1,7 +1,7 @@
 """The contract's custom scalars: Date, DateTime (with offset) and Decimal (as a string).
 
 Each scalar accepts only values the domain can store and do arithmetic on: dates and instants
-in the domain's calendar (server.schedule: 1900 to 2999), decimals that fit the database's
+in the domain's calendar (server.domain.schedule: 1900 to 2999), decimals that fit the database's
 money columns. A bad
 value is refused with a message saying why, whether it comes as a variable (`parse_value`
 raises ValueError, which graphql-core reports as an invalid variable) or is written in the
@@ -25,7 +25,7 @@ from graphql import (
 )
 from graphql.language import ValueNode
 
-from server.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar
+from server.domain.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar
 
 # DateTime values are shown in the zone's time zone; the app sets it from settings at start-up.
 _display_zone: list[ZoneInfo] = [ZoneInfo("Asia/Shanghai")]

@@ -26,9 +26,9 @@ from schema.projects import (
 )
 from schema.relay import CountableConnection, Node, decode_id
 from schema.scalars import Date, DateTime
-from server import audit, models
-from server import photos as photo_rules
-from server.schedule import (
+from server.domain import audit, models
+from server.domain import photos as photo_rules
+from server.domain.schedule import (
     MAX_LAG_DAYS,
     Link,
     ProjectSchedule,

@@ -36,8 +36,8 @@ from schema.schedule import (
     UserLoader,
     visible_milestone_or_error,
 )
-from server import audit, models, overdue, progress, supervision
-from server.visibility import sees_everything, visible_projects
+from server.domain import audit, models, overdue, progress, supervision
+from server.domain.access import sees_everything, visible_projects
 
 # --- overdue board -------------------------------------------------------------------------
 

@@ -29,8 +29,8 @@ from schema.relay import (
 )
 from schema.scalars import Date, DateTime, Decimal
 from schema.schedule import Milestone, MilestoneLoader, UserLoader
-from server import audit, idempotency, models, notifications, tickets
-from server.models import Role
+from server.domain import audit, idempotency, models, notifications, tickets
+from server.domain.models import Role
 
 ShortageKind = graphene.Enum.from_enum(models.ShortageKind, description="What is short on site.")
 Severity = graphene.Enum.from_enum(

@@ -7,7 +7,7 @@ from typing import Any
 import graphene
 from graphql import GraphQLError
 
-from server.multipart import UploadedFile
+from server.api.multipart import UploadedFile
 
 
 class Upload(graphene.Scalar):

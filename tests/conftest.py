@@ -23,10 +23,10 @@ import pytest
 from starlette.applications import Starlette
 from tortoise import Tortoise, connections
 
-from server.accounts import hash_password, token_digest
-from server.app import create_app
-from server.clock import utc_now
-from server.models import AuthToken, Role, User
+from server.api.app import create_app
+from server.domain.accounts import hash_password, token_digest
+from server.domain.clock import utc_now
+from server.domain.models import AuthToken, Role, User
 from server.settings import Settings
 
 BACKEND = os.environ.get("WALLCHART_TEST_DATABASE", "sqlite")

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from server.models import (
+from server.domain.models import (
     Milestone,
     MilestoneDependency,
     MilestoneStatus,

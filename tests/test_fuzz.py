@@ -36,10 +36,10 @@ from hypothesis_graphql import Mode, from_schema, mutations, nodes, queries
 
 from schema import build_schema
 from schema.relay import global_id
-from server.accounts import token_digest
-from server.clock import utc_now
-from server.models import AuthToken, Role, Severity
-from server.notifications import notify
+from server.domain.accounts import token_digest
+from server.domain.clock import utc_now
+from server.domain.models import AuthToken, Role, Severity
+from server.domain.notifications import notify
 from tests import factories
 from tests.conftest import Account, MakeAccount
 from tests.images import exif_block, jpeg_bytes

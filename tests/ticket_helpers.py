@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from server.models import (
+from server.domain.models import (
     Milestone,
     Photo,
     Project,

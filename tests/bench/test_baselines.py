@@ -15,10 +15,10 @@ from bench.baselines import routes
 from bench.load import without_extensions
 from bench.report import Row, _width, table
 from bench.sqlcount import _postgres_scans, _sqlite_scans
-from server.accounts import token_digest
-from server.clock import utc_now
-from server.models import AuthToken, User
-from server.scale_seed import BUSY_SITE_MANAGER, SUPERVISOR, seed_scale
+from server.demo.scale import BUSY_SITE_MANAGER, SUPERVISOR, seed_scale
+from server.domain.accounts import token_digest
+from server.domain.clock import utc_now
+from server.domain.models import AuthToken, User
 from server.settings import Settings
 
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from media.exif import read_metadata
 from schema.relay import global_id
-from server.models import Photo, Project
+from server.domain.models import Photo, Project
 from tests.images import exif_block, jpeg_bytes
 from tests.uploads import upload_photo
 

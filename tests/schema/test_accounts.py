@@ -14,9 +14,9 @@ from starlette.applications import Starlette
 
 from schema import build_schema
 from schema.context import RequestContext
-from server.client_address import UNKNOWN_ADDRESS
-from server.clock import utc_now
-from server.models import AuditEntry, AuthToken, LoginFailure, Role, User
+from server.api.client_address import UNKNOWN_ADDRESS
+from server.domain.clock import utc_now
+from server.domain.models import AuditEntry, AuthToken, LoginFailure, Role, User
 from server.settings import Settings
 from tests.conftest import TEST_PASSWORD, Account, GraphQL, MakeAccount
 

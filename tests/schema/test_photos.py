@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 from tortoise import connections
 
-from server.clock import utc_now
-from server.models import AuditEntry, IdempotencyRecord, Milestone, Photo, Project, Role
+from server.domain.clock import utc_now
+from server.domain.models import AuditEntry, IdempotencyRecord, Milestone, Photo, Project, Role
 from server.settings import Settings
 from tests.conftest import BACKEND
 from tests.images import RED, exif_block, heic_bytes, jpeg_bytes, png_declaring

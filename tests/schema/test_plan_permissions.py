@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from schema.relay import global_id
-from server.models import AuditEntry, Phase, Role
+from server.domain.models import AuditEntry, Phase, Role
 from tests import factories
 from tests.conftest import Account, MakeAccount
 

@@ -6,8 +6,8 @@ import asyncio
 import datetime as dt
 
 from schema.relay import global_id
-from server.clock import zone_today
-from server.models import AuditEntry, Programme, Role, Severity, TicketStatus
+from server.domain.clock import zone_today
+from server.domain.models import AuditEntry, Programme, Role, Severity, TicketStatus
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Account, GraphQL, MakeAccount

@@ -7,8 +7,8 @@ import datetime as dt
 from typing import Any
 
 from schema.relay import global_id
-from server.clock import zone_today
-from server.models import AuditEntry, Project, Role, Severity, TaskSheet
+from server.domain.clock import zone_today
+from server.domain.models import AuditEntry, Project, Role, Severity, TaskSheet
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Account, GraphQL, MakeAccount

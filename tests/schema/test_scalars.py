@@ -13,7 +13,7 @@ import pytest
 from graphql import GraphQLError, parse_value
 
 from schema.scalars import Date, DateTime, Decimal
-from server.models import AuditEntry, Project
+from server.domain.models import AuditEntry, Project
 from tests.conftest import Account, GraphQL
 
 REVIEWS = """

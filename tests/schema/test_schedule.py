@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from schema.relay import global_id
-from server.clock import zone_today
-from server.models import (
+from server.domain.clock import zone_today
+from server.domain.models import (
     AuditEntry,
     Milestone,
     MilestoneDependency,
@@ -15,7 +15,7 @@ from server.models import (
     TaskItem,
     TaskSheet,
 )
-from server.schedule import MAX_LAG_DAYS, add_days
+from server.domain.schedule import MAX_LAG_DAYS, add_days
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Account, GraphQL

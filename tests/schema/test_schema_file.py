@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.__main__ import print_schema
+from server.cli import print_schema
 
 SCHEMA_FILE = Path(__file__).parents[2] / "schema" / "schema.graphql"
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from schema.relay import global_id
-from server.clock import zone_today
-from server.models import Role, Severity
+from server.domain.clock import zone_today
+from server.domain.models import Role, Severity
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Account, GraphQL, MakeAccount

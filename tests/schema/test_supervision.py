@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from graphql_relay import from_global_id, to_global_id
 
-from server.clock import zone_today
 from server.demo import seed_demo
-from server.models import (
+from server.domain.clock import zone_today
+from server.domain.models import (
     AuditEntry,
     Milestone,
     Notification,
@@ -22,7 +22,7 @@ from server.models import (
     SupervisionReview,
     TaskSheet,
 )
-from server.schedule import MAX_DAYS_OVERDUE
+from server.domain.schedule import MAX_DAYS_OVERDUE
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Account, GraphQL, MakeAccount

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from schema.relay import global_id
-from server.clock import zone_today
-from server.models import (
+from server.domain.clock import zone_today
+from server.domain.models import (
     AuditEntry,
     IdempotencyRecord,
     Notification,

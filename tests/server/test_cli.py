@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.accounts import verify_password
+from server.domain.accounts import verify_password
 
 
 def run_cli(cwd: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

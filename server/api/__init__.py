@@ -1,0 +1,1 @@
+"""The HTTP service: the Starlette app, the GraphQL endpoint, uploads, exports, photo files."""

@@ -1,0 +1,85 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from schema import build_schema
+from schema.scalars import set_display_zone
+from server.api.exports import ROUTES as EXPORT_ROUTES
+from server.api.graphiql import ASSETS_DIR, ASSETS_URL
+from server.api.graphql_http import GraphQLEndpoint, unavailable_response
+from server.api.multipart import remove_stale_uploads
+from server.api.photo_files import PhotoFileEndpoint
+from server.api.probes import Readiness, healthz
+from server.domain.db import UNREACHABLE_ERRORS, apply_migrations, close_db, init_db
+from server.settings import Settings
+
+logger = logging.getLogger("wallchart")
+
+SWEEP_EVERY_SECONDS = 600
+
+
+async def sweep_stale_uploads(settings: Settings) -> None:
+    """Remove upload files an interrupted run left, at start-up and every ten minutes.
+
+    A file is stale once it is older than any live upload can be, so a restart a moment after
+    a crash still gets its leftovers removed by the next sweep.
+    """
+    while True:
+        removed = await asyncio.to_thread(remove_stale_uploads, settings)
+        if removed:
+            logger.info("removed %d upload files left by an interrupted run", removed)
+        await asyncio.sleep(SWEEP_EVERY_SECONDS)
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Starlette:
+    """Build the service; with `migrate`, the schema is brought up to date at start-up."""
+    settings = settings or Settings.from_env()
+    set_display_zone(settings.zone)
+    endpoint = GraphQLEndpoint(build_schema(), settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if migrate:
+            await apply_migrations(settings)
+        await init_db(settings)
+        sweeper = asyncio.create_task(sweep_stale_uploads(settings))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await close_db()
+
+    routes = [
+        Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/readyz", Readiness(settings).handle, methods=["GET", "HEAD"]),
+        *EXPORT_ROUTES,
+        Route("/photos/{photo_id:int}/{variant:str}", PhotoFileEndpoint(settings).handle),
+        Mount(ASSETS_URL, app=StaticFiles(directory=ASSETS_DIR, check_dir=False)),
+    ]
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return unavailable_response()
+
+    app = Starlette(
+        debug=settings.debug,
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=dict.fromkeys(UNREACHABLE_ERRORS, unavailable),
+    )
+    app.state.settings = settings
+    app.state.graphql = endpoint
+    return app

@@ -1,0 +1,375 @@
+"""Spreadsheet exports for the office: the overdue list (xlsx, csv) and the programme board.
+
+`GET /exports/overdue.xlsx`, `/exports/overdue.csv` and `/exports/programme-board.xlsx` take
+the OverdueFilter fields as query parameters (`programmeCodes` and `projectIds` repeated or
+comma-separated, `asOf` as 2020-02-20) and need `Authorization: Bearer <token>` of a
+SUPERVISOR, OFFICE or ADMIN. A bad parameter is answered 400 with a message before anything
+is written; a file is built whole in memory, then sent, so it is never half-written.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from tortoise.expressions import Subquery
+
+from schema.relay import MAX_PAGE_SIZE, split_global_id
+from schema.scalars import quoted
+from server.api.graphql_http import bearer_token
+from server.domain.accounts import authenticate
+from server.domain.board import BoardRow, board_rows, programme_labels
+from server.domain.clock import zone_today
+from server.domain.health import Health
+from server.domain.models import Project, Role, User
+from server.domain.overdue import OverdueFilter, days_overdue, ordered, overdue_queryset
+from server.settings import Settings
+
+SIGN_IN = "Sign in first: send Authorization: Bearer <token>."
+EXPORT_ROLES = frozenset({Role.SUPERVISOR, Role.OFFICE, Role.ADMIN})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DATE_FORMAT = "yyyy-mm-dd"
+KNOWN_PARAMETERS = frozenset(
+    {"programmeCodes", "year", "responsibleUnit", "town", "projectIds", "minDaysOverdue", "asOf"}
+)
+OVERDUE_HEADER = (
+    "项目编号",
+    "项目名称",
+    "所属计划",
+    "责任单位",
+    "镇(街)",
+    "节点",
+    "基准日期",
+    "计划日期",
+    "逾期天数",
+)
+BOARD_HEADER = (
+    "项目编号",
+    "项目名称",
+    "所属计划",
+    "责任单位",
+    "镇(街)",
+    "五色状态",
+    "下一节点",
+    "下一节点预计日期",
+    "逾期天数",
+    "未办结工单",
+    "年度投资目标(万元)",
+    "已完成投资(万元)",
+)
+HEALTH_LABELS = {
+    Health.BLUE: "蓝",
+    Health.GREEN: "绿",
+    Health.YELLOW: "黄",
+    Health.ORANGE: "橙",
+    Health.RED: "红",
+}
+HEALTH_FILLS = {
+    Health.BLUE: "FF4F81BD",
+    Health.GREEN: "FF00B050",
+    Health.YELLOW: "FFFFFF00",
+    Health.ORANGE: "FFFFC000",
+    Health.RED: "FFFF0000",
+}
+
+
+class BadParameter(ValueError):
+    """A query parameter the export cannot use; the message says which and why."""
+
+
+# Longest text value compared with a column (responsible units are 128 characters at most),
+# and most values of a list parameter.
+MAX_TEXT_LENGTH = 128
+MAX_LIST_LENGTH = MAX_PAGE_SIZE
+
+
+def _text(name: str, value: str) -> str:
+    """A text value of parameter `name`, stripped; BadParameter past the bounds."""
+    if "\x00" in value:
+        raise BadParameter(f"{name} must not contain NUL characters.")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise BadParameter(f"{name} may be at most {MAX_TEXT_LENGTH} characters long.")
+    return value.strip()
+
+
+def _values(params: QueryParams, name: str) -> list[str] | None:
+    """All values of a repeated or comma-separated parameter, or None when absent."""
+    if name not in params:
+        return None
+    values = [
+        _text(name, part) for raw in params.getlist(name) for part in raw.split(",") if part.strip()
+    ]
+    if len(values) > MAX_LIST_LENGTH:
+        raise BadParameter(f"{name} may have at most {MAX_LIST_LENGTH} values.")
+    return values
+
+
+def _single(params: QueryParams, name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise BadParameter(f"{name} is given {len(values)} times; give it once.")
+    return _text(name, values[0]) if values else None
+
+
+def _integer(params: QueryParams, name: str) -> int | None:
+    raw = _single(params, name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadParameter(f"{name} must be a whole number, not {quoted(raw)}.") from None
+
+
+def _date(params: QueryParams, name: str) -> dt.date | None:
+    raw = _single(params, name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadParameter(f"{name} must be a date like 2020-02-20, not {quoted(raw)}.") from None
+
+
+async def _project_ids(gids: list[str] | None) -> tuple[int, ...] | None:
+    if gids is None:
+        return None
+    pks = []
+    for gid in gids:
+        type_name, pk = split_global_id(gid)
+        if type_name != "Project" or pk is None:
+            raise BadParameter(f"projectIds: {quoted(gid)} is not a Project ID.")
+        pks.append(pk)
+    found = set(await Project.filter(id__in=pks).values_list("id", flat=True))
+    for gid, pk in zip(gids, pks, strict=True):
+        if pk not in found:
+            raise BadParameter(f"projectIds: no such project {quoted(gid)}.")
+    return tuple(dict.fromkeys(pks))
+
+
+async def parse_filter(params: QueryParams, today: dt.date) -> OverdueFilter:
+    """The OverdueFilter of an export's query parameters; BadParameter when one is wrong or
+    out of range (dates and years in the calendar, day counts, lengths of texts and lists)."""
+    unknown = sorted(set(params.keys()) - KNOWN_PARAMETERS)
+    if unknown:
+        raise BadParameter(
+            f"Unknown parameter {quoted(unknown[0])}; use {', '.join(sorted(KNOWN_PARAMETERS))}."
+        )
+    codes = _values(params, "programmeCodes")
+    as_of = _date(params, "asOf") or today
+    year, min_days = _integer(params, "year"), _integer(params, "minDaysOverdue")
+    unit, town = _single(params, "responsibleUnit"), _single(params, "town")
+    try:
+        flt = OverdueFilter(
+            as_of=as_of,
+            programme_codes=tuple(codes) if codes is not None else None,
+            year=year,
+            responsible_unit=unit,
+            town=town,
+            min_days_overdue=min_days or 0,
+        )
+    except ValueError as exc:
+        raise BadParameter(str(exc)) from None
+    project_ids = await _project_ids(_values(params, "projectIds"))
+    return dataclasses.replace(flt, project_ids=project_ids)
+
+
+async def overdue_rows(flt: OverdueFilter, user: User) -> list[list[Any]]:
+    """Every overdue milestone under the filter as a spreadsheet row (two statements)."""
+    overdue = overdue_queryset(flt, user)
+    milestones = await ordered(overdue, None).values_list(
+        "project_id",
+        "project__code",
+        "project__name",
+        "project__responsible_unit",
+        "project__town",
+        "title",
+        "baseline_date",
+        "planned_date",
+    )
+    labels = await programme_labels(Project.filter(id__in=Subquery(overdue.values("project_id"))))
+    return [
+        [
+            code,
+            name,
+            labels.get(pid, ""),
+            unit,
+            town,
+            title,
+            baseline,
+            planned,
+            days_overdue(planned, flt.as_of),
+        ]
+        for pid, code, name, unit, town, title, baseline, planned in milestones
+    ]
+
+
+def _board_values(row: BoardRow) -> list[Any]:
+    return [
+        row.code,
+        row.name,
+        row.programmes,
+        row.responsible_unit,
+        row.town,
+        HEALTH_LABELS[row.health],
+        row.next_milestone,
+        row.next_milestone_date,
+        row.days_overdue,
+        row.open_tickets,
+        row.investment_target,
+        row.completed_investment,
+    ]
+
+
+def workbook_bytes(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    style: Callable[[Any, int, int], None] | None = None,
+) -> bytes:
+    """An xlsx file with a bold, filterable, frozen header row; dates as date cells.
+
+    `style(cell, row_index, column_index)` may decorate data cells (0-based indexes).
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    bold = Font(bold=True)
+    for column, name in enumerate(header, start=1):
+        sheet.cell(row=1, column=column, value=name).font = bold
+    for row_index, values in enumerate(rows):
+        for column_index, value in enumerate(values):
+            cell = sheet.cell(row=row_index + 2, column=column_index + 1, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # typed text stays text, never a formula
+            if isinstance(value, dt.date):
+                cell.number_format = DATE_FORMAT
+            if style is not None:
+                style(cell, row_index, column_index)
+    last = f"{get_column_letter(len(header))}{len(rows) + 1}"
+    sheet.auto_filter.ref = f"A1:{last}"
+    sheet.freeze_panes = "A2"
+    for index, name in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, 2 * len(name) + 2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# A text cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    """UTF-8 CSV with a byte order mark, so spreadsheet programs keep the Chinese text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_value(value) for value in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    disposition = f'attachment; filename="{filename.encode("ascii", "ignore").decode()}"; ' + (
+        f"filename*=UTF-8''{quote(filename)}"
+    )
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+def _problem(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def _authorised(request: Request) -> User | Response:
+    token = bearer_token(request)
+    user = await authenticate(token) if token else None
+    if user is None:
+        return _problem(401, "UNAUTHENTICATED", SIGN_IN)
+    if user.role not in EXPORT_ROLES:
+        return _problem(403, "FORBIDDEN", "Your role may not export.")
+    return user
+
+
+async def _prepare(request: Request) -> tuple[User, OverdueFilter, Settings] | Response:
+    """The user, filter and settings of an export request, or the error response."""
+    user = await _authorised(request)
+    if isinstance(user, Response):
+        return user
+    settings: Settings = request.app.state.settings
+    try:
+        flt = await parse_filter(request.query_params, zone_today(settings.zone))
+    except BadParameter as exc:
+        return _problem(400, "BAD_PARAMETER", str(exc))
+    return user, flt, settings
+
+
+async def overdue_xlsx(request: Request) -> Response:
+    """GET /exports/overdue.xlsx: the overdue list as a spreadsheet."""
+    prepared = await _prepare(request)
+    if isinstance(prepared, Response):
+        return prepared
+    user, flt, _ = prepared
+    rows = await overdue_rows(flt, user)
+    content = await run_in_threadpool(workbook_bytes, "逾期节点", OVERDUE_HEADER, rows)
+    return _download(content, XLSX, f"逾期节点-{flt.as_of.isoformat()}.xlsx")
+
+
+async def overdue_csv(request: Request) -> Response:
+    """GET /exports/overdue.csv: the overdue list as CSV."""
+    prepared = await _prepare(request)
+    if isinstance(prepared, Response):
+        return prepared
+    user, flt, _ = prepared
+    rows = await overdue_rows(flt, user)
+    content = await run_in_threadpool(csv_bytes, OVERDUE_HEADER, rows)
+    return _download(content, "text/csv; charset=utf-8", f"逾期节点-{flt.as_of.isoformat()}.csv")
+
+
+_HEALTH_COLUMN = BOARD_HEADER.index("五色状态")
+_FILL_BY_LABEL = {HEALTH_LABELS[colour]: argb for colour, argb in HEALTH_FILLS.items()}
+
+
+def _fill_health(cell: Any, row_index: int, column_index: int) -> None:
+    if column_index == _HEALTH_COLUMN:
+        argb = _FILL_BY_LABEL[cell.value]
+        cell.fill = PatternFill(fill_type="solid", start_color=argb, end_color=argb)
+
+
+async def programme_board_xlsx(request: Request) -> Response:
+    """GET /exports/programme-board.xlsx: one row per project, the colour as the cell fill."""
+    prepared = await _prepare(request)
+    if isinstance(prepared, Response):
+        return prepared
+    user, flt, settings = prepared
+    rows = [_board_values(row) for row in await board_rows(flt, user, settings)]
+    content = await run_in_threadpool(workbook_bytes, "项目挂图", BOARD_HEADER, rows, _fill_health)
+    return _download(content, XLSX, f"项目挂图-{flt.as_of.isoformat()}.xlsx")
+
+
+ROUTES = [
+    Route("/exports/overdue.xlsx", overdue_xlsx, methods=["GET"]),
+    Route("/exports/overdue.csv", overdue_csv, methods=["GET"]),
+    Route("/exports/programme-board.xlsx", programme_board_xlsx, methods=["GET"]),
+]

@@ -1,0 +1,1 @@
+"""The domain core: models, migrations, the access rules, one module per domain's rules."""

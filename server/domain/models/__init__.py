@@ -1,0 +1,57 @@
+"""All Tortoise models of the service, one module per domain."""
+
+from server.domain.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
+from server.domain.models.idempotency import IdempotencyRecord
+from server.domain.models.notifications import Notification
+from server.domain.models.photos import Photo
+from server.domain.models.plans import (
+    Milestone,
+    MilestoneDependency,
+    MilestoneStatus,
+    Phase,
+    Programme,
+    Project,
+    ProjectStatus,
+    Rebaseline,
+    TaskItem,
+    TaskSheet,
+)
+from server.domain.models.supervision import SupervisionReview
+from server.domain.models.tickets import (
+    OPEN_STATUSES,
+    Severity,
+    ShortageKind,
+    ShortageTicket,
+    TicketCounter,
+    TicketEvent,
+    TicketStatus,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "AuditEntry",
+    "AuthToken",
+    "IdempotencyRecord",
+    "LoginFailure",
+    "Milestone",
+    "MilestoneDependency",
+    "MilestoneStatus",
+    "Notification",
+    "Phase",
+    "Photo",
+    "Programme",
+    "Project",
+    "ProjectStatus",
+    "Rebaseline",
+    "Role",
+    "Severity",
+    "ShortageKind",
+    "ShortageTicket",
+    "SupervisionReview",
+    "TaskItem",
+    "TaskSheet",
+    "TicketCounter",
+    "TicketEvent",
+    "TicketStatus",
+    "User",
+]

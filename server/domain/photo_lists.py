@@ -1,0 +1,61 @@
+"""Pages of the photos of projects, milestones or tickets, newest first, chosen by the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from server.domain.models import Photo, User
+from server.domain.rawsql import fetch
+
+Owner = Literal["project_id", "milestone_id", "ticket_id"]
+
+
+@dataclass
+class PhotoPage:
+    """The photos of one page, who uploaded them, and how many photos the owner has in all.
+
+    `total` is None for an empty page: the statement reads the total off the page's rows.
+    """
+
+    photos: list[Photo]
+    uploaders: list[User]
+    total: int | None
+
+
+async def photo_pages(
+    owner: Owner, owner_ids: Sequence[int], start: int, limit: int
+) -> dict[int, PhotoPage]:
+    """The photos `start` to `start + limit` (newest first) of each owner, in two statements.
+
+    A project holds about 50 photos at the zone's scale and a screen shows a few, so each
+    owner's list is numbered by the database and only the page's ids come back, with their
+    totals; the photos then come through the ORM with their uploaders (every photo list shows
+    who took the picture).
+    """
+    if not owner_ids:
+        return {}
+    rows = await fetch(
+        f"SELECT id, {owner} AS owner_id, list_total FROM (SELECT id, {owner},"
+        f" ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY uploaded_at DESC, id DESC)"
+        f" AS list_position, COUNT(*) OVER (PARTITION BY {owner}) AS list_total"
+        f" FROM photo WHERE {owner} IN (:owner_ids)) numbered"
+        " WHERE list_position > :start AND list_position <= :stop"
+        f" ORDER BY {owner}, list_position",
+        {"owner_ids": list(owner_ids), "start": start, "stop": start + limit},
+    )
+    pages = {owner_id: PhotoPage([], [], None) for owner_id in owner_ids}
+    if not rows:
+        return pages
+    photos = await Photo.filter(id__in=[row["id"] for row in rows]).select_related("uploaded_by")
+    by_id = {photo.id: photo for photo in photos}
+    for row in rows:
+        photo = by_id.get(row["id"])
+        if photo is None:  # deleted between the two statements
+            continue
+        page = pages[row["owner_id"]]
+        page.photos.append(photo)
+        page.uploaders.append(photo.uploaded_by)
+        page.total = int(row["list_total"])
+    return pages

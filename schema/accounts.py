@@ -8,13 +8,14 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
-from schema.errors import UserInputError, errors_field
+from schema.errors import errors_field
 from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN
 from schema.relay import Node
 from schema.scalars import DateTime
 from server.api.client_address import UNKNOWN_ADDRESS, client_address
 from server.domain import accounts, audit, models
+from server.domain.errors import Refused
 
 Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")
 
@@ -120,7 +121,7 @@ async def _check_credentials(info: ResolveInfo, user: models.User | None, input:
             info.context.settings, input.username, input.password, _client_address(info)
         )
     except accounts.LoginRefused as refused:
-        raise UserInputError.one(refused.code, refused.message) from None
+        raise Refused(refused.code, refused.message) from None
     return _CheckedLogin(signed_in, input.device_name)
 
 
@@ -135,7 +136,7 @@ async def login(info: ResolveInfo, user: models.User | None, input: Any) -> dict
     try:
         issued = await accounts.issue_token(info.context.settings, input.user, input.device_name)
     except accounts.LoginRefused as refused:
-        raise UserInputError.one(refused.code, refused.message, ("input", "deviceName")) from None
+        raise Refused(refused.code, refused.message, ("input", "deviceName")) from None
     await audit.record(issued.user, "login", issued.user, after={"device_name": input.device_name})
     return {"token": issued.token, "expires_at": issued.expires_at, "user": issued.user}
 
@@ -144,7 +145,7 @@ async def login(info: ResolveInfo, user: models.User | None, input: Any) -> dict
 async def logout(info: ResolveInfo, user: models.User | None, input: Any) -> dict[str, Any]:
     token = info.context.token
     if token is None or not await accounts.revoke(token):
-        raise UserInputError.one("UNAUTHENTICATED", "No live token to revoke.")
+        raise Refused("UNAUTHENTICATED", "No live token to revoke.")
     await audit.record(user, "logout", user, after={})
     return {"ok": True}
 

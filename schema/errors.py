@@ -1,9 +1,10 @@
-"""Errors: typed mutation errors (UserError) and coded top-level errors (ApiError)."""
+"""How refusals reach clients: typed mutation errors (UserError) and coded top-level errors.
+
+The domain refuses with `server.domain.errors.Refused`; the mutation wrapper turns it into
+UserErrors, and query resolvers raise ApiError for the top-level `errors`.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import graphene
 from graphql import GraphQLError
@@ -34,47 +35,6 @@ class UserError(graphene.ObjectType):
     )
     code = graphene.Field(ErrorCode, required=True, description="Kind of problem.")
     message = graphene.String(required=True, description="What is wrong, for people.")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One user-fixable problem with a mutation's input."""
-
-    code: str
-    message: str
-    field: tuple[str, ...] | None = None
-
-
-class UserInputError(Exception):
-    """Raised inside a mutation to roll it back and report problems as UserErrors."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = list(problems)
-
-    @classmethod
-    def one(
-        cls, code: str, message: str, field: Sequence[str] | str | None = None
-    ) -> UserInputError:
-        """A UserInputError with a single problem; `field` is the input path."""
-        path = (field,) if isinstance(field, str) else (tuple(field) if field else None)
-        return cls([Problem(code, message, path)])
-
-
-class ProblemList:
-    """Collects field-by-field problems, then raises them all at once."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, code: str, message: str, *field: str) -> None:
-        """Record one problem at the input path `field`."""
-        self.problems.append(Problem(code, message, tuple(field) or None))
-
-    def raise_if_any(self) -> None:
-        """Raise UserInputError when any problem was recorded."""
-        if self.problems:
-            raise UserInputError(self.problems)
 
 
 class ApiError(GraphQLError):

@@ -10,8 +10,9 @@ from graphene import ResolveInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from schema.errors import Problem, UserError, UserInputError
+from schema.errors import UserError
 from schema.permissions import check_permission
+from server.domain.errors import Problem, Refused
 from server.domain.models import Role, User
 
 MutationBody = Callable[[ResolveInfo, User | None, Any], Awaitable[dict[str, Any]]]
@@ -47,7 +48,7 @@ async def _run_in_transaction(
                 return await body(info, user, input)
         except IntegrityError:
             if attempt == 1:
-                raise UserInputError.one(
+                raise Refused(
                     "CONFLICT", "Someone else made the same change at the same moment; retry."
                 ) from None
     raise AssertionError("unreachable")
@@ -64,11 +65,11 @@ def mutation(
     """Turn `body(info, user, input) -> payload fields` into a mutation field.
 
     `roles` declares who may call it (None: anyone). The body runs in one database
-    transaction; raising UserInputError rolls it back and answers `errors` instead.
+    transaction; raising Refused rolls it back and answers `errors` instead.
 
     `prepare(info, user, input) -> input`, when given, runs after the role check and before
     the transaction, for slow work that must not hold a database connection (decoding an
-    uploaded photo, checking a password); it may raise UserInputError too, and what it
+    uploaded photo, checking a password); it may raise Refused too, and what it
     wrote stays (the login throttle's count of failures).
     """
     allowed = None if roles is None else frozenset(roles)
@@ -83,7 +84,7 @@ def mutation(
                 if prepare is not None:
                     input = await prepare(info, user, input)
                 values = await _run_in_transaction(body, info, user, input)
-            except UserInputError as exc:
+            except Refused as exc:
                 return payload(errors=user_errors(exc.problems))
             return payload(errors=[], **values)
 

@@ -15,7 +15,7 @@ from media import MediaError, ProcessedImage
 from media import Variant as MediaVariant
 from schema.accounts import User
 from schema.context import RequestContext
-from schema.errors import ApiError, ProblemList, UserInputError, errors_field
+from schema.errors import ApiError, errors_field
 from schema.loaders import ByIdLoader, may_see_project
 from schema.mutations import mutation
 from schema.projects import GeoPoint, Project, ProjectLoader
@@ -32,6 +32,7 @@ from schema.schedule import Milestone, MilestoneLoader, UserLoader
 from schema.uploads import Upload
 from server.api.multipart import UploadedFile
 from server.domain import models, photos
+from server.domain.errors import Problems, Refused
 from server.domain.idempotency import (
     KeyReused,
     KeyUse,
@@ -301,11 +302,11 @@ async def prepare_upload(info: ResolveInfo, user: models.User, input: Any) -> Pr
     A retry under an idempotency key already used for the same input is not decoded again;
     the key used for another input is a CONFLICT.
     """
-    problems = ProblemList()
+    problems = Problems()
     project_pk = decode_id(input.project_id, "Project")
     project = await models.Project.get_or_none(id=project_pk) if project_pk else None
     if project is None or not await may_see_project(info.context, project.id):
-        raise UserInputError.one("NOT_FOUND", "No such project.", ["input", "projectId"])
+        raise Refused("NOT_FOUND", "No such project.", ["input", "projectId"])
     milestone = await _project_child(
         problems, models.Milestone, input.milestone_id, "Milestone", project, "milestoneId"
     )
@@ -336,7 +337,7 @@ async def prepare_upload(info: ResolveInfo, user: models.User, input: Any) -> Pr
         try:
             prepared.processed = await photos.inspect_upload(input.file.path, settings)
         except MediaError as exc:
-            raise UserInputError.one(exc.code, exc.message, ["input", "file"]) from None
+            raise Refused(exc.code, exc.message, ["input", "file"]) from None
     return prepared
 
 
@@ -345,11 +346,11 @@ async def _earlier_upload(key_use: KeyUse | None) -> int | None:
     try:
         return await previous_result(key_use)
     except KeyReused as exc:
-        raise UserInputError.one("CONFLICT", exc.message, ["input", "idempotencyKey"]) from None
+        raise Refused("CONFLICT", exc.message, ["input", "idempotencyKey"]) from None
 
 
 async def _project_child(
-    problems: ProblemList,
+    problems: Problems,
     model: Any,
     gid: str | None,
     type_name: str,
@@ -406,7 +407,7 @@ async def upload_photo(
             idempotency=prepared.key_use,
         )
     except MediaError as exc:
-        raise UserInputError.one(exc.code, exc.message, ["input", "file"]) from None
+        raise Refused(exc.code, exc.message, ["input", "file"]) from None
     return {"photo": photo}
 
 

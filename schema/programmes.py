@@ -12,7 +12,7 @@ from graphene import ResolveInfo
 from tortoise.expressions import Subquery
 
 from schema.context import RequestContext
-from schema.errors import ApiError, ProblemList, errors_field
+from schema.errors import ApiError, errors_field
 from schema.loaders import ByIdLoader
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires
@@ -28,6 +28,7 @@ from schema.relay import CountableConnection, Node
 from schema.supervision import ProgrammeProgressFields
 from server.domain import audit, health, models
 from server.domain.access import sees_everything
+from server.domain.errors import Problems
 from server.domain.health import Cutoffs
 from server.domain.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year
 from server.domain.stats import programme_counts
@@ -188,7 +189,7 @@ class ProgrammePayload(graphene.ObjectType):
 async def create_programme(
     info: ResolveInfo, user: models.User | None, input: Any
 ) -> dict[str, Any]:
-    problems = ProblemList()
+    problems = Problems()
     code, name = input.code.strip(), input.name.strip()
     if not code:
         problems.add("INVALID", "Must not be empty.", "input", "code")

@@ -19,7 +19,7 @@ from tortoise.queryset import QuerySet
 
 from schema.accounts import User
 from schema.context import RequestContext
-from schema.errors import ApiError, ProblemList, UserInputError, errors_field
+from schema.errors import ApiError, errors_field
 from schema.loaders import ByIdLoader, ManagedProjectIdsLoader, ReadyLoader, may_see_project, then
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires, viewer
@@ -39,6 +39,7 @@ from schema.relay import (
 from schema.scalars import Date, DateTime, Decimal
 from server.domain import audit, health, models
 from server.domain.access import managed_project_page, sees_everything, visible_projects
+from server.domain.errors import Problems, Refused
 from server.domain.health import Cutoffs
 from server.domain.schedule import (
     EARLIEST_DATE,
@@ -795,7 +796,7 @@ CENT = decimal.Decimal("0.01")
 
 
 def check_text_lengths(
-    model: type[Model], values: Mapping[str, Any], problems: ProblemList, *path: str
+    model: type[Model], values: Mapping[str, Any], problems: Problems, *path: str
 ) -> None:
     """An INVALID problem for each text value longer than its column holds, at
     `path` + the field's camelCase name."""
@@ -805,7 +806,7 @@ def check_text_lengths(
             problems.add("INVALID", f"At most {limit} characters.", *path, _camel(key))
 
 
-def check_item_count(items: Sequence[Any] | None, problems: ProblemList, *path: str) -> bool:
+def check_item_count(items: Sequence[Any] | None, problems: Problems, *path: str) -> bool:
     """False, with an INVALID problem at `path`, when a list input has more than
     MAX_PAGE_SIZE items (each costs a lookup)."""
     if items is not None and len(items) > MAX_PAGE_SIZE:
@@ -814,7 +815,7 @@ def check_item_count(items: Sequence[Any] | None, problems: ProblemList, *path: 
     return True
 
 
-def check_money(value: decimal.Decimal | None, problems: ProblemList, *path: str) -> None:
+def check_money(value: decimal.Decimal | None, problems: Problems, *path: str) -> None:
     """INVALID problems for a negative amount or one with fractions of a cent."""
     if value is None:
         return
@@ -830,7 +831,7 @@ async def conflict_as_error(field: tuple[str, ...], message: str) -> AsyncIterat
     try:
         yield
     except IntegrityError:
-        raise UserInputError.one("CONFLICT", message, field) from None
+        raise Refused("CONFLICT", message, field) from None
 
 
 async def visible_project_or_error(
@@ -842,11 +843,11 @@ async def visible_project_or_error(
     if pk is not None and await may_see_project(info.context, pk):
         project = await models.Project.get_or_none(pk=pk)
     if project is None:
-        raise UserInputError.one("NOT_FOUND", "No such project.", field)
+        raise Refused("NOT_FOUND", "No such project.", field)
     return project
 
 
-async def _programmes(ids: list[str], problems: ProblemList) -> list[models.Programme]:
+async def _programmes(ids: list[str], problems: Problems) -> list[models.Programme]:
     if not check_item_count(ids, problems, "input", "programmeIds"):
         return []
     found = []
@@ -864,7 +865,7 @@ async def _programmes(ids: list[str], problems: ProblemList) -> list[models.Prog
     return found
 
 
-async def _site_managers(ids: list[str], problems: ProblemList, name: str) -> list[models.User]:
+async def _site_managers(ids: list[str], problems: Problems, name: str) -> list[models.User]:
     if not check_item_count(ids, problems, "input", name):
         return []
     found = []
@@ -882,7 +883,7 @@ async def _site_managers(ids: list[str], problems: ProblemList, name: str) -> li
     return found
 
 
-def _check_project_fields(values: dict[str, Any], problems: ProblemList) -> None:
+def _check_project_fields(values: dict[str, Any], problems: Problems) -> None:
     """Field-by-field checks of project values (already merged with the stored ones)."""
     for key, label in (("code", "code"), ("name", "name"), ("responsible_unit", "responsibleUnit")):
         if key in values and not (values[key] or "").strip():
@@ -938,7 +939,7 @@ async def _snapshot(project: models.Project) -> dict[str, Any]:
 
 @mutation(ProjectPayload, CreateProjectInput, roles=PLANNERS, description="Create a project.")
 async def create_project(info: ResolveInfo, user: models.User | None, input: Any) -> dict[str, Any]:
-    problems = ProblemList()
+    problems = Problems()
     values = {k: input[k] for k in input}
     if values.get("status") is None:
         values.pop("status", None)
@@ -967,7 +968,7 @@ async def create_project(info: ResolveInfo, user: models.User | None, input: Any
 async def update_project(info: ResolveInfo, user: models.User | None, input: Any) -> dict[str, Any]:
     project = await visible_project_or_error(info, input.project_id, ("input", "projectId"))
     before = await _snapshot(project)
-    problems = ProblemList()
+    problems = Problems()
     given = {k: input[k] for k in input if k != "project_id"}
     for key in ("code", "name", "responsible_unit"):
         if key in given and given[key] is None:
@@ -1016,7 +1017,7 @@ async def set_project_site_managers(
 ) -> dict[str, Any]:
     project = await visible_project_or_error(info, input.project_id, ("input", "projectId"))
     before = await _snapshot(project)
-    problems = ProblemList()
+    problems = Problems()
     managers = await _site_managers(input.user_ids, problems, "userIds")
     problems.raise_if_any()
     await project.site_managers.clear()
@@ -1038,7 +1039,7 @@ async def save_task_sheet(
     info: ResolveInfo, user: models.User | None, input: Any
 ) -> dict[str, Any]:
     project = await visible_project_or_error(info, input.project_id, ("input", "projectId"))
-    problems = ProblemList()
+    problems = Problems()
     if not 2000 <= input.year <= 2100:
         problems.add("INVALID", "The year is 2000 to 2100.", "input", "year")
     for key in ("annual_investment_target", "completed_investment"):

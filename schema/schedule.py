@@ -12,7 +12,7 @@ from graphene import ResolveInfo
 
 from schema.accounts import User
 from schema.context import RequestContext
-from schema.errors import ProblemList, UserInputError, errors_field
+from schema.errors import errors_field
 from schema.loaders import ByIdLoader, may_see_project, then
 from schema.mutations import mutation
 from schema.permissions import PLANNERS
@@ -28,6 +28,7 @@ from schema.relay import CountableConnection, Node, decode_id
 from schema.scalars import Date, DateTime
 from server.domain import audit, models
 from server.domain import photos as photo_rules
+from server.domain.errors import Problems, Refused
 from server.domain.schedule import (
     MAX_LAG_DAYS,
     Link,
@@ -389,14 +390,14 @@ async def visible_milestone_or_error(info: ResolveInfo, gid: str) -> models.Mile
     pk = decode_id(gid, "Milestone")
     milestone = await models.Milestone.get_or_none(pk=pk) if pk is not None else None
     if milestone is None or not await may_see_project(info.context, milestone.project_id):
-        raise UserInputError.one("NOT_FOUND", "No such milestone.", ("input", "milestoneId"))
+        raise Refused("NOT_FOUND", "No such milestone.", ("input", "milestoneId"))
     return milestone
 
 
 async def _predecessors(
     project_id: int,
     entries: list[tuple[str, int, tuple[str, ...]]],
-    problems: ProblemList,
+    problems: Problems,
 ) -> list[tuple[models.Milestone, int]]:
     """Check (global id, lag, input path) entries: same project, no repeats, lag from 0 to
     MAX_LAG_DAYS, at most MAX_PAGE_SIZE of them."""
@@ -452,16 +453,14 @@ async def save_phase(info: ResolveInfo, user: models.User | None, input: Any) ->
         pk = decode_id(input.phase_id, "Phase")
         phase = await models.Phase.get_or_none(pk=pk) if pk is not None else None
         if phase is None or not await may_see_project(info.context, phase.project_id):
-            raise UserInputError.one("NOT_FOUND", "No such phase.", ("input", "phaseId"))
+            raise Refused("NOT_FOUND", "No such phase.", ("input", "phaseId"))
         before = audit.snapshot(phase)
     elif input.project_id is not None:
         project = await visible_project_or_error(info, input.project_id, ("input", "projectId"))
         phase = models.Phase(project=project)
     else:
-        raise UserInputError.one(
-            "INVALID", "Give the project of a new phase.", ("input", "projectId")
-        )
-    problems = ProblemList()
+        raise Refused("INVALID", "Give the project of a new phase.", ("input", "projectId"))
+    problems = Problems()
     if not input.name.strip():
         problems.add("INVALID", "Must not be empty.", "input", "name")
     check_text_lengths(models.Phase, {"name": input.name.strip()}, problems, "input")
@@ -490,7 +489,7 @@ async def create_milestone(
     info: ResolveInfo, user: models.User | None, input: Any
 ) -> dict[str, Any]:
     project = await visible_project_or_error(info, input.project_id, ("input", "projectId"))
-    problems = ProblemList()
+    problems = Problems()
     if not input.title.strip():
         problems.add("INVALID", "Must not be empty.", "input", "title")
     check_text_lengths(models.Milestone, {"title": input.title.strip()}, problems, "input")
@@ -530,7 +529,7 @@ async def set_milestone_dependencies(
     info: ResolveInfo, user: models.User | None, input: Any
 ) -> dict[str, Any]:
     milestone = await visible_milestone_or_error(info, input.milestone_id)
-    problems = ProblemList()
+    problems = Problems()
     predecessors = await _predecessors(milestone.project_id, _dependency_entries(input), problems)
     existing = await _project_links(milestone.project_id)
     links = [link for link in existing if link.successor != milestone.id]
@@ -565,7 +564,7 @@ async def rebaseline_milestone(
     info: ResolveInfo, user: models.User | None, input: Any
 ) -> dict[str, Any]:
     milestone = await visible_milestone_or_error(info, input.milestone_id)
-    problems = ProblemList()
+    problems = Problems()
     if milestone.status == models.MilestoneStatus.DONE:
         problems.add(
             "INVALID_TRANSITION",
@@ -604,7 +603,7 @@ async def complete_milestone(
     info: ResolveInfo, user: models.User | None, input: Any
 ) -> dict[str, Any]:
     milestone = await visible_milestone_or_error(info, input.milestone_id)
-    problems = ProblemList()
+    problems = Problems()
     if milestone.status == models.MilestoneStatus.DONE:
         problems.add("INVALID_TRANSITION", "The milestone is already done.", "input", "milestoneId")
     if input.actual_date > info.context.today:

@@ -13,7 +13,7 @@ from graphene import ResolveInfo
 
 from schema.accounts import User
 from schema.context import RequestContext
-from schema.errors import ApiError, ProblemList, errors_field
+from schema.errors import ApiError, errors_field
 from schema.loaders import ByIdLoader, may_see_project
 from schema.mutations import mutation
 from schema.permissions import READERS, requires, viewer
@@ -38,6 +38,7 @@ from schema.schedule import (
 )
 from server.domain import audit, models, overdue, progress, supervision
 from server.domain.access import sees_everything, visible_projects
+from server.domain.errors import Problems
 
 # --- overdue board -------------------------------------------------------------------------
 
@@ -468,7 +469,7 @@ class SupervisionReviewPayload(graphene.ObjectType):
 
 
 def _raise_refusals(refusals: Iterable[supervision.Refusal]) -> None:
-    problems = ProblemList()
+    problems = Problems()
     for refusal in refusals:
         problems.add(refusal.code, refusal.message, "input", refusal.field)
     problems.raise_if_any()

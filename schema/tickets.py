@@ -12,7 +12,7 @@ from graphene import ResolveInfo
 
 from schema.accounts import User
 from schema.context import RequestContext
-from schema.errors import ApiError, Problem, UserInputError, errors_field
+from schema.errors import ApiError, errors_field
 from schema.loaders import ByIdLoader, ReadyLoader, may_see_project
 from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN, READERS, requires, viewer
@@ -30,6 +30,7 @@ from schema.relay import (
 from schema.scalars import Date, DateTime, Decimal
 from schema.schedule import Milestone, MilestoneLoader, UserLoader
 from server.domain import audit, idempotency, models, notifications, tickets
+from server.domain.errors import Problem, Refused
 from server.domain.models import Role
 
 ShortageKind = graphene.Enum.from_enum(models.ShortageKind, description="What is short on site.")
@@ -481,8 +482,8 @@ def _decoded(value: str | None, type_name: str) -> int | None:
     return decode_id(value, type_name) or 0
 
 
-def _refusal(refused: tickets.TicketRefused) -> UserInputError:
-    return UserInputError([Problem(p.code, p.message, p.field) for p in refused.problems])
+def _refusal(refused: tickets.TicketRefused) -> Refused:
+    return Refused.all([Problem(p.code, p.message, p.field) for p in refused.problems])
 
 
 class Mutations:
@@ -561,13 +562,13 @@ class Mutations:
     ) -> dict[str, Any]:
         assert user is not None
         if len(input.ids) > MAX_PAGE_SIZE:
-            raise UserInputError.one(
+            raise Refused(
                 "INVALID", f"At most {MAX_PAGE_SIZE} notifications at once.", ("input", "ids")
             )
         ids = [_decoded(gid, "Notification") or 0 for gid in input.ids]
         marked, missing = await notifications.mark_read(user, ids)
         if missing:
-            raise UserInputError(
+            raise Refused.all(
                 [
                     Problem("NOT_FOUND", "No such notification.", ("input", "ids", str(index)))
                     for index, pk in enumerate(ids)

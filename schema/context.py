@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 from starlette.requests import Request
 
+from server.domain.access import Access
 from server.domain.clock import zone_today
 from server.domain.models import User
 from server.settings import Settings
@@ -42,9 +43,17 @@ class RequestContext:
     files: dict[str, Any] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
     _today: dt.date | None = field(default=None, init=False)
+    _access: Access | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)
+
+    @property
+    def access(self) -> Access:
+        """The request's access checks for its user, created on first use (after sign-in)."""
+        if self._access is None or self._access.user is not self.user:
+            self._access = Access(self.user)
+        return self._access
 
     @property
     def today(self) -> dt.date:

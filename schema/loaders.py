@@ -11,7 +11,6 @@ from graphql.pyutils import is_awaitable
 from tortoise.models import Model
 
 from schema.context import RequestContext
-from server.domain.access import sees_everything
 from server.domain.rawsql import fetch, rows_by_id
 
 T = TypeVar("T")
@@ -97,11 +96,5 @@ class ManagedProjectIdsLoader(DataLoader):
 
 
 async def may_see_project(context: RequestContext, project_id: int) -> bool:
-    """True when the request's user may see the project; batched per request."""
-    user = context.user
-    if user is None:
-        return False
-    if sees_everything(user):
-        return True
-    visible = await context.loaders.get(ManagedProjectIdsLoader).load(user.id)
-    return project_id in visible
+    """True when the request's user may see the project; one statement per request."""
+    return await context.access.can_see_project(project_id)

@@ -27,7 +27,7 @@ from schema.projects import (
 from schema.relay import CountableConnection, Node
 from schema.supervision import ProgrammeProgressFields
 from server.domain import audit, health, models
-from server.domain.access import sees_everything
+from server.domain.access import sees_every_project
 from server.domain.errors import Problems
 from server.domain.health import Cutoffs
 from server.domain.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year
@@ -83,7 +83,7 @@ class ProgrammeStatsLoader(DataLoader):
     async def batch_load_fn(self, programme_ids: Iterable[int]) -> list[Stats]:
         programme_ids = list(programme_ids)
         user = self.context.user
-        manager = None if user is None or sees_everything(user) else user.id
+        manager = None if user is None or sees_every_project(user) else user.id
         cutoffs = Cutoffs.of(self.context.today, self.context.settings)
         colours = await health.health_counts_by_programme(programme_ids, cutoffs, manager)
         counts = await programme_counts(programme_ids, self.context.today, manager)

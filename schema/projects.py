@@ -38,9 +38,10 @@ from schema.relay import (
 )
 from schema.scalars import Date, DateTime, Decimal
 from server.domain import audit, health, models
-from server.domain.access import managed_project_page, sees_everything, visible_projects
+from server.domain.access import sees_every_project, visible_projects
 from server.domain.errors import Problems, Refused
 from server.domain.health import Cutoffs
+from server.domain.projects import managed_project_page
 from server.domain.schedule import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -592,7 +593,7 @@ async def project_page(
     user = viewer(info)
     check_project_filter(filter, info.context.settings)
     queryset = base
-    if not sees_everything(user):
+    if not sees_every_project(user):
         queryset = queryset.filter(id__in=Subquery(visible_projects(user).values("id")))
     cutoffs = Cutoffs.of(info.context.today, info.context.settings)
     queryset = await filter_projects(queryset, filter, cutoffs)
@@ -642,7 +643,7 @@ async def user_projects(
     limit = page_size(first)
     start = cursor_offset(after)
     me = viewer(info)
-    if sees_everything(me) or me.id == user.id:  # every project of theirs is visible
+    if sees_every_project(me) or me.id == user.id:  # every project of theirs is visible
         page, has_next, count = await managed_project_page(user.id, start, limit)
         projects = info.context.loaders.get(ProjectLoader)
         for project in page:

@@ -37,7 +37,7 @@ from schema.schedule import (
     visible_milestone_or_error,
 )
 from server.domain import audit, models, overdue, progress, supervision
-from server.domain.access import sees_everything, visible_projects
+from server.domain.access import sees_every_project, visible_projects
 from server.domain.errors import Problems
 
 # --- overdue board -------------------------------------------------------------------------
@@ -265,7 +265,7 @@ class ProgrammeProgressLoader(DataLoader):
     async def batch_load_fn(self, programme_ids: Iterable[int]) -> list[progress.Progress]:
         programme_ids = list(programme_ids)
         user = self.context.user
-        manager = None if user is None or sees_everything(user) else user.id
+        manager = None if user is None or sees_every_project(user) else user.id
         found = await progress.progress_by_programme(programme_ids, self.context.today, manager)
         return [found[pid] for pid in programme_ids]
 

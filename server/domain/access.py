@@ -1,47 +1,197 @@
-"""Which projects a user may see: site managers see their own, everyone else sees all."""
+"""Who may see and do what: the one home of every access rule.
+
+The rules, in words:
+
+- Site managers see the projects they manage, and everything that belongs to those projects
+  (task sheets, phases, milestones, photos, tickets, reviews, summaries). Every other role
+  sees every project.
+- Coordinators see only the shortage tickets handed to them; everyone else sees the tickets
+  of the projects they see.
+- Photo originals (full resolution, with their EXIF) are for the office, supervisors, admins
+  and the project's own site managers; everyone who sees the project sees the variants.
+- What each role may *do* is declared here as role sets, and checked by the schema's
+  mutation wrapper and query guard, the exports and the domain functions.
+
+Queries get visibility as a `ProjectScope` (a SQL condition with named parameters, or a
+QuerySet filter); resolvers get it through `Access`, one per request, which asks the
+database for the viewer's managed projects once and answers every later check from memory.
+A new role or rule is one edit here (and one row in `tests/server/domain/test_access.py`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from tortoise.expressions import Subquery
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from server.domain.models import Project, Role, User
+from server.domain.models import Project, Role, ShortageTicket, User
+from server.domain.rawsql import fetch
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+# --- what each role may do ----------------------------------------------------------------
+
+EVERYONE_SIGNED_IN: frozenset[Role] = frozenset(Role)
+READERS: frozenset[Role] = frozenset(
+    {Role.OFFICE, Role.ADMIN, Role.SUPERVISOR, Role.COORDINATOR, Role.SITE_MANAGER}
+)
+PLANNERS: frozenset[Role] = frozenset({Role.OFFICE, Role.ADMIN})
+"""Create and change programmes, projects, task sheets, phases and milestones."""
+SITE_WRITERS: frozenset[Role] = frozenset({Role.SITE_MANAGER, Role.OFFICE, Role.ADMIN})
+"""Upload photos, file tickets, complete milestones, answer reviews (site managers only on
+their own projects)."""
+REVIEWERS: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.ADMIN})
+"""Issue supervision reviews."""
+EXPORT_READERS: frozenset[Role] = frozenset({Role.SUPERVISOR, Role.OFFICE, Role.ADMIN})
+"""Download the spreadsheets."""
+ORIGINAL_READERS: frozenset[Role] = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.ADMIN})
+"""Read every photo original (site managers read their own projects')."""
+TICKET_ASSIGNEES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.OFFICE})
+"""Roles a shortage ticket can be handed to."""
+TICKET_OFFICE: frozenset[Role] = frozenset({Role.OFFICE, Role.ADMIN})
+"""Roles that act for the office in the ticket workflow."""
 
 
-def sees_everything(user: User) -> bool:
+def sees_every_project(user: User) -> bool:
     """True for roles that read every project (all but SITE_MANAGER)."""
     return user.role != Role.SITE_MANAGER
 
 
+# --- the visible-project scope ------------------------------------------------------------
+
+_MANAGED_SQL = "SELECT project_id FROM project_site_manager WHERE user_id = :scope_user"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectScope:
+    """The projects a user may see: all of them, or those one site manager manages."""
+
+    manager_id: int | None
+    """The site manager whose projects these are; None for every project."""
+
+    @property
+    def everything(self) -> bool:
+        """True when no project is hidden."""
+        return self.manager_id is None
+
+    def sql(self, column: str, params: dict[str, Any]) -> str:
+        """An ` AND column IN (…)` condition for hand-written SQL (empty when all are visible).
+
+        `column` holds a project id; the condition's parameter is added to `params`.
+        """
+        if self.manager_id is None:
+            return ""
+        params["scope_user"] = self.manager_id
+        return f" AND {column} IN ({_MANAGED_SQL})"
+
+    def projects(self) -> QuerySet[Project]:
+        """The visible projects, as a queryset to filter further."""
+        if self.manager_id is None:
+            return Project.all()
+        return Project.filter(site_managers__id=self.manager_id)
+
+    def filter(
+        self, queryset: QuerySet[ModelT], project_field: str = "project_id"
+    ) -> QuerySet[ModelT]:
+        """`queryset` limited to rows whose `project_field` is a visible project."""
+        if self.manager_id is None:
+            return queryset
+        managed = Project.filter(site_managers__id=self.manager_id).values("id")
+        return queryset.filter(**{f"{project_field}__in": Subquery(managed)})
+
+
+EVERY_PROJECT = ProjectScope(None)
+
+
+def project_scope(user: User) -> ProjectScope:
+    """The projects `user` may see."""
+    return EVERY_PROJECT if sees_every_project(user) else ProjectScope(user.id)
+
+
 def visible_projects(user: User) -> QuerySet[Project]:
     """The projects `user` may see, as a queryset to filter further."""
-    if sees_everything(user):
-        return Project.all()
-    return Project.filter(site_managers__id=user.id)
+    return project_scope(user).projects()
 
 
-async def can_see_project(user: User | None, project_id: int) -> bool:
-    """True when `user` may see the project (it need not exist)."""
-    if user is None:
-        return False
-    if sees_everything(user):
-        return True
-    return await Project.filter(id=project_id, site_managers__id=user.id).exists()
+def visible_tickets(user: User) -> QuerySet[ShortageTicket]:
+    """The shortage tickets `user` may see, as a queryset to filter further."""
+    if user.role == Role.COORDINATOR:
+        return ShortageTicket.filter(assignee_id=user.id)
+    return project_scope(user).filter(ShortageTicket.all())
 
 
-async def managed_project_page(
-    user_id: int, start: int, limit: int
-) -> tuple[list[Project], bool, Callable[[], Awaitable[int]]]:
-    """A page of the projects a site manager works on, by code.
-
-    Returns the page, whether more follow, and a way to count them all (run only when a
-    client asks for the total). The page's statement is written out (ids are whole numbers)
-    and run through the ORM's public `raw`: the query builder cost more than the query.
-    """
-    rows = await Project.raw(
-        "SELECT p.* FROM project p JOIN project_site_manager s ON s.project_id = p.id"
-        f" WHERE s.user_id = {int(user_id)} ORDER BY p.code, p.id"
-        f" LIMIT {int(limit) + 1} OFFSET {int(start)}"
+async def managed_project_ids(user_id: int) -> dict[int, None]:
+    """The ids of the projects `user_id` manages, in project-code order (a dict, for `in`)."""
+    rows = await fetch(
+        "SELECT s.project_id AS project_id FROM project_site_manager s"
+        " JOIN project p ON p.id = s.project_id WHERE s.user_id = :uid ORDER BY p.code",
+        {"uid": user_id},
     )
-    return rows[:limit], len(rows) > limit, Project.filter(site_managers__id=user_id).count
+    return {row["project_id"]: None for row in rows}
+
+
+# --- one request's checks -----------------------------------------------------------------
+
+
+class Access:
+    """One request's access checks for `user` (None: anonymous), cached for the request.
+
+    The first check that needs the viewer's managed projects reads them in one statement;
+    every later check in the request answers from memory.
+    """
+
+    def __init__(self, user: User | None) -> None:
+        self.user = user
+        self._managed: asyncio.Future[dict[int, None]] | None = None
+
+    @property
+    def scope(self) -> ProjectScope | None:
+        """The viewer's visible projects; None for an anonymous request (sees nothing)."""
+        return None if self.user is None else project_scope(self.user)
+
+    async def managed(self) -> dict[int, None]:
+        """The ids of the projects the viewer manages, in code order (empty for anonymous)."""
+        if self.user is None:
+            return {}
+        if self._managed is None:  # concurrent resolvers share the one statement
+            self._managed = asyncio.ensure_future(managed_project_ids(self.user.id))
+        return await asyncio.shield(self._managed)
+
+    async def manages(self, project_id: int) -> bool:
+        """True when the viewer is a site manager of the project."""
+        if self.user is None or self.user.role != Role.SITE_MANAGER:
+            return False
+        return project_id in await self.managed()
+
+    async def can_see_project(self, project_id: int) -> bool:
+        """True when the viewer may see the project (it need not exist)."""
+        if self.user is None:
+            return False
+        if sees_every_project(self.user):
+            return True
+        return project_id in await self.managed()
+
+    async def can_see_ticket(self, ticket: ShortageTicket) -> bool:
+        """True when the viewer may see the ticket."""
+        if self.user is not None and self.user.role == Role.COORDINATOR:
+            return ticket.assignee_id == self.user.id
+        return await self.can_see_project(ticket.project_id)
+
+    async def can_read_originals(self, project_id: int) -> bool:
+        """True when the viewer may read full-resolution photo originals of the project."""
+        if self.user is None:
+            return False
+        return self.user.role in ORIGINAL_READERS or await self.manages(project_id)
+
+    async def visible_project_ids(self, project_ids: list[int]) -> list[int]:
+        """The ids among `project_ids` the viewer may see, in the given order."""
+        if self.user is None:
+            return []
+        if sees_every_project(self.user):
+            return project_ids
+        managed = await self.managed()
+        return [pid for pid in project_ids if pid in managed]

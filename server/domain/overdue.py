@@ -20,7 +20,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Min
 from tortoise.queryset import QuerySet
 
-from server.domain.access import sees_everything
+from server.domain.access import sees_every_project
 from server.domain.models import Milestone, MilestoneStatus, Programme, Project, User
 from server.domain.schedule import (
     EARLIEST_DATE,
@@ -155,7 +155,7 @@ def project_conditions(flt: OverdueFilter, user: User) -> dict[str, Any]:
         conditions["responsible_unit"] = flt.responsible_unit
     if flt.town is not None:
         conditions["town"] = flt.town
-    if not sees_everything(user):
+    if not sees_every_project(user):
         conditions["site_managers__id"] = user.id
     return conditions
 

@@ -14,7 +14,7 @@ from graphql_relay import to_global_id
 from tortoise.expressions import Case, Subquery, When
 from tortoise.queryset import QuerySet
 
-from server.domain.access import sees_everything
+from server.domain.access import sees_every_project
 from server.domain.clock import utc_now
 from server.domain.models import Milestone, MilestoneStatus, Project, SupervisionReview, User
 from server.domain.notifications import notify
@@ -131,7 +131,7 @@ def open_reviews(flt: ReviewFilter, user: User) -> QuerySet[SupervisionReview]:
         queryset = queryset.filter(project_id__in=list(flt.project_ids))
     if flt.overdue_only:
         queryset = queryset.filter(respond_by__lt=flt.today)
-    if not sees_everything(user):
+    if not sees_every_project(user):
         managed = Project.filter(site_managers__id=user.id).values("id")
         queryset = queryset.filter(project_id__in=Subquery(managed))
     undated_last = Case(When(respond_by__isnull=True, then="1"), default="0")

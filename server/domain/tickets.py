@@ -18,7 +18,7 @@ from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
 
 from server.domain import audit, idempotency, photos
-from server.domain.access import can_see_project
+from server.domain.access import Access
 from server.domain.clock import utc_now
 from server.domain.models import (
     OPEN_STATUSES,
@@ -150,7 +150,7 @@ async def can_see_ticket(user: User | None, ticket: ShortageTicket) -> bool:
         return False
     if user.role == Role.COORDINATOR:
         return ticket.assignee_id == user.id
-    return await can_see_project(user, ticket.project_id)
+    return await Access(user).can_see_project(ticket.project_id)
 
 
 def is_overdue(ticket: ShortageTicket, today: dt.date) -> bool:
@@ -303,7 +303,7 @@ async def _check_links(actor: User, draft: TicketDraft, problems: list[Problem])
     Returns the photos to link: photos of the project not yet linked to another ticket.
     """
     project = await Project.get_or_none(id=draft.project_id)
-    if project is None or not await can_see_project(actor, project.id):
+    if project is None or not await Access(actor).can_see_project(project.id):
         problems.append(Problem("NOT_FOUND", "No such project.", _input("projectId")))
         return []
     linked, refused = await photos.photos_of_project(draft.photo_ids, project.id)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from server.domain.access import (
-    can_see_project,
-    managed_project_page,
-    sees_everything,
-    visible_projects,
-)
+from server.domain.access import Access, sees_every_project, visible_projects
 from server.domain.models import Role
+from server.domain.projects import managed_project_page
 from tests import factories
 from tests.conftest import MakeAccount
 
@@ -20,21 +16,21 @@ async def test_site_managers_see_their_own_projects_only(make_account: MakeAccou
     other = await factories.project("OTHER")
     await mine.site_managers.add(manager)
 
-    assert not sees_everything(manager)
-    assert sees_everything(office)
+    assert not sees_every_project(manager)
+    assert sees_every_project(office)
     assert [p.code for p in await visible_projects(manager)] == ["MINE"]
     assert sorted(p.code for p in await visible_projects(office)) == ["MINE", "OTHER"]
     assert [p.id for p in (await managed_project_page(manager.id, 0, 20))[0]] == [mine.id]
-    assert await can_see_project(manager, mine.id)
-    assert not await can_see_project(manager, other.id)
-    assert await can_see_project(office, other.id)
-    assert not await can_see_project(None, mine.id)
+    assert await Access(manager).can_see_project(mine.id)
+    assert not await Access(manager).can_see_project(other.id)
+    assert await Access(office).can_see_project(other.id)
+    assert not await Access(None).can_see_project(mine.id)
 
 
 async def test_every_role_but_site_manager_reads_everything(make_account: MakeAccount) -> None:
     for role in Role:
         user = (await make_account(role)).user
-        assert sees_everything(user) == (role != Role.SITE_MANAGER)
+        assert sees_every_project(user) == (role != Role.SITE_MANAGER)
 
 
 async def test_managed_project_page_by_code(make_account: MakeAccount) -> None:

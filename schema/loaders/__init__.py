@@ -1,4 +1,8 @@
-"""Per-request DataLoaders shared across domains: batch by primary key."""
+"""Per-request DataLoaders: the generic kinds here, one module per domain beside them.
+
+Loaders import only the domain (`server.domain`) and this package, never a schema type,
+so every domain's types can use every domain's loaders without an import cycle.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from graphql.pyutils import is_awaitable
 from tortoise.models import Model
 
 from schema.context import RequestContext
-from server.domain.rawsql import fetch, rows_by_id
+from server.domain.rawsql import children_of, fetch, rows_by_id
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -66,6 +70,27 @@ class ByIdLoader(DataLoader):
         rows = await rows_by_id(self.model, keys)
         by_id = {row.pk: row for row in rows}
         return [by_id.get(key) for key in keys]
+
+
+class ByParentLoader(DataLoader):
+    """The children of each parent (key: parent id), in one statement per batch.
+
+    A subclass names the child `model`, its `parent_field` (a column holding the parent's
+    id, such as "project_id") and the `order_by` of each parent's list.
+    """
+
+    model: ClassVar[type[Model]]
+    parent_field: ClassVar[str]
+    order_by: ClassVar[tuple[str, ...]] = ("id",)
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__()
+        self.context = context
+
+    async def batch_load_fn(self, parent_ids: Iterable[int]) -> list[list[Any]]:
+        parent_ids = list(parent_ids)
+        found = await children_of(self.model, self.parent_field, parent_ids, self.order_by)
+        return [found.get(pid, []) for pid in parent_ids]
 
 
 # Hand-written, like the other statements of the site manager's home screen (issue 7).

@@ -16,9 +16,13 @@ from media import Variant as MediaVariant
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ApiError, errors_field
-from schema.loaders import ByIdLoader, may_see_project
+from schema.loaders import may_see_project
+from schema.loaders.accounts import UserLoader
+from schema.loaders.photos import PhotoLoader
+from schema.loaders.projects import ProjectLoader
+from schema.loaders.schedule import MilestoneLoader
 from schema.mutations import mutation
-from schema.projects import GeoPoint, Project, ProjectLoader
+from schema.projects import GeoPoint, Project
 from schema.relay import (
     CountableConnection,
     Node,
@@ -28,7 +32,7 @@ from schema.relay import (
     page_size,
 )
 from schema.scalars import DateTime
-from schema.schedule import Milestone, MilestoneLoader, UserLoader
+from schema.schedule import Milestone
 from schema.uploads import Upload
 from server.api.multipart import UploadedFile
 from server.domain import models, photos
@@ -47,12 +51,6 @@ PhotoVariant = graphene.Enum.from_enum(MediaVariant, description="A stored rendi
 MAX_CAPTION_LENGTH = 500
 UPLOADERS = (models.Role.SITE_MANAGER, models.Role.OFFICE, models.Role.ADMIN)
 ORIGINAL_READERS = frozenset({models.Role.OFFICE, models.Role.SUPERVISOR, models.Role.ADMIN})
-
-
-class PhotoLoader(ByIdLoader):
-    """Photos by id."""
-
-    model = models.Photo
 
 
 class PhotoPageLoader(DataLoader):

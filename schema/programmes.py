@@ -13,7 +13,7 @@ from tortoise.expressions import Subquery
 
 from schema.context import RequestContext
 from schema.errors import ApiError, errors_field
-from schema.loaders import ByIdLoader
+from schema.loaders.programmes import ProgrammeLoader
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires
 from schema.projects import (
@@ -32,12 +32,6 @@ from server.domain.errors import Problems
 from server.domain.health import Cutoffs
 from server.domain.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year
 from server.domain.stats import programme_counts
-
-
-class ProgrammeLoader(ByIdLoader):
-    """Programmes by id."""
-
-    model = models.Programme
 
 
 class HealthCount(graphene.ObjectType):

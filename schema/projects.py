@@ -20,7 +20,8 @@ from tortoise.queryset import QuerySet
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ApiError, errors_field
-from schema.loaders import ByIdLoader, ManagedProjectIdsLoader, ReadyLoader, may_see_project, then
+from schema.loaders import ManagedProjectIdsLoader, ReadyLoader, may_see_project, then
+from schema.loaders.projects import ProjectLoader, TaskItemLoader, TaskSheetLoader
 from schema.mutations import mutation
 from schema.permissions import PLANNERS, READERS, requires, viewer
 from schema.relay import (
@@ -74,12 +75,6 @@ def enum_value(member: Any) -> Any:
 
 
 # --- loaders -------------------------------------------------------------------------------
-
-
-class ProjectLoader(ByIdLoader):
-    """Projects by id."""
-
-    model = models.Project
 
 
 class ProjectProgrammesLoader(DataLoader):
@@ -200,18 +195,6 @@ class TaskItemsLoader(DataLoader):
         for item in items:
             found[item.sheet_id].append(item)
         return [found[sid] for sid in sheet_ids]
-
-
-class TaskSheetLoader(ByIdLoader):
-    """Task sheets by id."""
-
-    model = models.TaskSheet
-
-
-class TaskItemLoader(ByIdLoader):
-    """Task items by id."""
-
-    model = models.TaskItem
 
 
 # --- types ---------------------------------------------------------------------------------

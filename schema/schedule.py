@@ -13,12 +13,14 @@ from graphene import ResolveInfo
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import errors_field
-from schema.loaders import ByIdLoader, may_see_project, then
+from schema.loaders import may_see_project, then
+from schema.loaders.accounts import UserLoader
+from schema.loaders.projects import ProjectLoader
+from schema.loaders.schedule import MilestoneLoader, PhaseLoader
 from schema.mutations import mutation
 from schema.permissions import PLANNERS
 from schema.projects import (
     Project,
-    ProjectLoader,
     ProjectScheduleLoader,
     check_item_count,
     check_text_lengths,
@@ -40,18 +42,6 @@ from server.domain.schedule import (
 MilestoneStatus = graphene.Enum.from_enum(
     models.MilestoneStatus, description="A milestone is open until recorded as done."
 )
-
-
-class MilestoneLoader(ByIdLoader):
-    """Milestones by id."""
-
-    model = models.Milestone
-
-
-class PhaseLoader(ByIdLoader):
-    """Roadmap phases by id."""
-
-    model = models.Phase
 
 
 class ProjectPhasesLoader(DataLoader):
@@ -84,17 +74,6 @@ class RebaselinesLoader(DataLoader):
         for row in rows:
             found[row.milestone_id].append(row)
         return [found[mid] for mid in milestone_ids]
-
-
-class UserLoader(ByIdLoader):
-    """Users by id; the signed-in user is known from the start (no statement for them)."""
-
-    model = models.User
-
-    def __init__(self, context: RequestContext) -> None:
-        super().__init__(context)
-        if context.user is not None:
-            self.prime(context.user.id, context.user)
 
 
 class Phase(graphene.ObjectType):

@@ -14,10 +14,14 @@ from graphene import ResolveInfo
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ApiError, errors_field
-from schema.loaders import ByIdLoader, may_see_project
+from schema.loaders import may_see_project
+from schema.loaders.accounts import UserLoader
+from schema.loaders.projects import ProjectLoader
+from schema.loaders.schedule import MilestoneLoader
+from schema.loaders.supervision import ReviewLoader
 from schema.mutations import mutation
 from schema.permissions import READERS, requires, viewer
-from schema.projects import Project, ProjectLoader
+from schema.projects import Project
 from schema.relay import (
     CountableConnection,
     Node,
@@ -29,13 +33,7 @@ from schema.relay import (
     paginate_queryset,
 )
 from schema.scalars import Date, DateTime, Decimal, quoted
-from schema.schedule import (
-    Milestone,
-    MilestoneConnection,
-    MilestoneLoader,
-    UserLoader,
-    visible_milestone_or_error,
-)
+from schema.schedule import Milestone, MilestoneConnection, visible_milestone_or_error
 from server.domain import audit, models, overdue, progress, supervision
 from server.domain.access import sees_every_project, visible_projects
 from server.domain.errors import Problems
@@ -129,12 +127,6 @@ def _group_key(group_by: overdue.OverdueGroupBy, key: str) -> str:
 
 
 # --- supervision reviews -------------------------------------------------------------------
-
-
-class ReviewLoader(ByIdLoader):
-    """Supervision reviews by id."""
-
-    model = models.SupervisionReview
 
 
 class MilestoneReviewsLoader(DataLoader):

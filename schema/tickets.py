@@ -13,11 +13,15 @@ from graphene import ResolveInfo
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ApiError, errors_field
-from schema.loaders import ByIdLoader, ReadyLoader, may_see_project
+from schema.loaders import ReadyLoader, may_see_project
+from schema.loaders.accounts import UserLoader
+from schema.loaders.projects import ProjectLoader
+from schema.loaders.schedule import MilestoneLoader
+from schema.loaders.tickets import TicketLoader
 from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN, READERS, requires, viewer
 from schema.photos import PhotoConnection, ticket_photos
-from schema.projects import Project, ProjectLoader
+from schema.projects import Project
 from schema.relay import (
     MAX_PAGE_SIZE,
     CountableConnection,
@@ -28,7 +32,7 @@ from schema.relay import (
     paginate_queryset,
 )
 from schema.scalars import Date, DateTime, Decimal
-from schema.schedule import Milestone, MilestoneLoader, UserLoader
+from schema.schedule import Milestone
 from server.domain import audit, idempotency, models, notifications, tickets
 from server.domain.errors import Problem, Refused
 from server.domain.models import Role
@@ -47,12 +51,6 @@ FILERS = (Role.SITE_MANAGER, Role.OFFICE, Role.ADMIN)
 
 
 # --- Loaders ----------------------------------------------------------------------------------
-
-
-class TicketLoader(ByIdLoader):
-    """Tickets by id (visibility is checked by the caller)."""
-
-    model = models.ShortageTicket
 
 
 class TicketEventsLoader(DataLoader):

@@ -28,7 +28,8 @@ from tortoise.expressions import Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from server.domain.models import Project, Role, ShortageTicket, User
+from server.domain.errors import FieldPath, Refused
+from server.domain.models import Milestone, Project, Role, ShortageTicket, User
 from server.domain.rawsql import fetch
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -195,3 +196,24 @@ class Access:
             return project_ids
         managed = await self.managed()
         return [pid for pid in project_ids if pid in managed]
+
+    async def project(self, project_id: int | None, field: FieldPath) -> Project:
+        """The project if it exists and the viewer may see it; Refused NOT_FOUND at `field`.
+
+        A hidden project is answered exactly like a missing one, so ids reveal nothing.
+        """
+        project = None
+        if project_id is not None and await self.can_see_project(project_id):
+            project = await Project.get_or_none(pk=project_id)
+        if project is None:
+            raise Refused("NOT_FOUND", "No such project.", field)
+        return project
+
+    async def milestone(self, milestone_id: int | None, field: FieldPath) -> Milestone:
+        """The milestone if it exists and the viewer may see its project; else NOT_FOUND."""
+        milestone = None
+        if milestone_id is not None:
+            milestone = await Milestone.get_or_none(pk=milestone_id)
+        if milestone is None or not await self.can_see_project(milestone.project_id):
+            raise Refused("NOT_FOUND", "No such milestone.", field)
+        return milestone

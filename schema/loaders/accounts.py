@@ -1,0 +1,18 @@
+"""The accounts domain's DataLoaders."""
+
+from __future__ import annotations
+
+from schema.context import RequestContext
+from schema.loaders import ByIdLoader
+from server.domain import models
+
+
+class UserLoader(ByIdLoader):
+    """Users by id; the signed-in user is known from the start (no statement for them)."""
+
+    model = models.User
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__(context)
+        if context.user is not None:
+            self.prime(context.user.id, context.user)

@@ -13,7 +13,6 @@ from schema.mutations import mutation
 from schema.permissions import EVERYONE_SIGNED_IN
 from schema.relay import Node
 from schema.scalars import DateTime
-from server.api.client_address import UNKNOWN_ADDRESS, client_address
 from server.domain import accounts, audit, models
 from server.domain.errors import Refused
 
@@ -103,14 +102,6 @@ class _CheckedLogin:
     device_name: str | None
 
 
-def _client_address(info: ResolveInfo) -> str:
-    """The caller's address; requests made without HTTP (direct calls) share one."""
-    request = info.context.request
-    if request is None:
-        return UNKNOWN_ADDRESS
-    return client_address(request, info.context.settings)
-
-
 async def _check_credentials(info: ResolveInfo, user: models.User | None, input: Any) -> Any:
     """Throttle and verify before the transaction: hashing must not hold a connection.
 
@@ -118,7 +109,7 @@ async def _check_credentials(info: ResolveInfo, user: models.User | None, input:
     """
     try:
         signed_in = await accounts.check_credentials(
-            info.context.settings, input.username, input.password, _client_address(info)
+            info.context.settings, input.username, input.password, info.context.client_address
         )
     except accounts.LoginRefused as refused:
         raise Refused(refused.code, refused.message) from None

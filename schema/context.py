@@ -40,6 +40,8 @@ class RequestContext:
     settings: Settings
     user: User | None = None
     token: str | None = None
+    client_address: str = "unknown"
+    """The caller's address as the HTTP layer read it (proxies included); direct calls share one."""
     files: dict[str, Any] = field(default_factory=dict)
     loaders: Loaders = field(init=False)
     _today: dt.date | None = field(default=None, init=False)

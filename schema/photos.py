@@ -13,6 +13,7 @@ from graphene import ResolveInfo
 
 from media import MediaError, ProcessedImage
 from media import Variant as MediaVariant
+from media.uploads import UploadedFile
 from schema.accounts import User
 from schema.context import RequestContext
 from schema.errors import ApiError, errors_field
@@ -34,7 +35,6 @@ from schema.relay import (
 from schema.scalars import DateTime
 from schema.schedule import Milestone
 from schema.uploads import Upload
-from server.api.multipart import UploadedFile
 from server.domain import models, photos
 from server.domain.errors import Problems, Refused
 from server.domain.idempotency import (

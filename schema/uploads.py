@@ -7,7 +7,7 @@ from typing import Any
 import graphene
 from graphql import GraphQLError
 
-from server.api.multipart import UploadedFile
+from media.uploads import UploadedFile
 
 
 class Upload(graphene.Scalar):

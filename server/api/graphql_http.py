@@ -21,12 +21,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from tortoise.models import Model
 
+from media.uploads import UploadedFile, discard_files
 from schema.context import RequestContext
+from server.api.client_address import client_address
 from server.api.documents import DocumentCache, is_introspection_only, refusal, single_operation
 from server.api.execution import ExecutionContext
 from server.api.graphiql import graphiql_page
 from server.api.http_errors import BadRequest
-from server.api.multipart import UploadedFile, check_csrf_header, discard_files, read_multipart
+from server.api.multipart import check_csrf_header, read_multipart
 from server.api.query_budget import BudgetExceeded
 from server.api.request_body import check_declared_length, check_value, parse_json, read_limited
 from server.api.slow_clients import body_chunks
@@ -274,6 +276,7 @@ class GraphQLEndpoint:
             settings=self.settings,
             user=await self.viewer(request),
             token=bearer_token(request),
+            client_address=client_address(request, self.settings),
             files=params.files,
         )
         result = execute(

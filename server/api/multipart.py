@@ -22,7 +22,6 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,6 +30,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from media import MediaStore
+from media.uploads import UploadedFile, discard_files
 from server.api.http_errors import BadRequest
 from server.api.request_body import parse_json
 from server.api.slow_clients import BodyTooSlow, body_chunks
@@ -69,28 +69,6 @@ class SpoolUnavailable(MultipartError):
     def headers(self) -> dict[str, str]:
         """The Retry-After header to send with the refusal."""
         return {"Retry-After": str(self.retry_after)}
-
-
-@dataclass
-class UploadedFile:
-    """A file part of a multipart request, spooled to a temporary file on disk."""
-
-    name: str
-    filename: str | None
-    content_type: str | None
-    path: Path
-    size: int = 0
-
-    def discard(self) -> None:
-        """Delete the temporary file."""
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-
-
-def discard_files(files: dict[str, UploadedFile]) -> None:
-    """Delete the temporary files of a request."""
-    for upload in files.values():
-        upload.discard()
 
 
 def check_csrf_header(request: Request) -> None:

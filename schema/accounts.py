@@ -10,10 +10,10 @@ from graphene import ResolveInfo
 
 from schema.errors import errors_field
 from schema.mutations import mutation
-from schema.permissions import EVERYONE_SIGNED_IN
 from schema.relay import Node
 from schema.scalars import DateTime
 from server.domain import accounts, audit, models
+from server.domain.access import EVERYONE_SIGNED_IN
 from server.domain.errors import Refused
 
 Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")

@@ -1,4 +1,4 @@
-"""Declared permissions: who may run an operation, checked in one place."""
+"""Declared permissions: the check of a declared role set (the sets live in the access module)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,6 @@ from schema.errors import ApiError
 from server.domain.models import Role, User
 
 ResultT = TypeVar("ResultT")
-
-EVERYONE_SIGNED_IN: frozenset[Role] = frozenset(Role)
-PLANNERS: frozenset[Role] = frozenset({Role.OFFICE, Role.ADMIN})
-READERS: frozenset[Role] = frozenset(
-    {Role.OFFICE, Role.ADMIN, Role.SUPERVISOR, Role.COORDINATOR, Role.SITE_MANAGER}
-)
 
 
 def check_permission(user: User | None, roles: Iterable[Role] | None) -> str | None:

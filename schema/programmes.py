@@ -15,7 +15,7 @@ from schema.context import RequestContext
 from schema.errors import ApiError, errors_field
 from schema.loaders.programmes import ProgrammeLoader
 from schema.mutations import mutation
-from schema.permissions import PLANNERS, READERS, requires
+from schema.permissions import requires
 from schema.projects import (
     Health,
     check_text_lengths,
@@ -27,7 +27,7 @@ from schema.projects import (
 from schema.relay import CountableConnection, Node
 from schema.supervision import ProgrammeProgressFields
 from server.domain import audit, health, models
-from server.domain.access import sees_every_project
+from server.domain.access import PLANNERS, READERS, sees_every_project
 from server.domain.errors import Problems
 from server.domain.health import Cutoffs
 from server.domain.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year

@@ -23,7 +23,7 @@ from schema.errors import ApiError, errors_field
 from schema.loaders import ManagedProjectIdsLoader, ReadyLoader, may_see_project, then
 from schema.loaders.projects import ProjectLoader, TaskItemLoader, TaskSheetLoader
 from schema.mutations import mutation
-from schema.permissions import PLANNERS, READERS, requires, viewer
+from schema.permissions import requires, viewer
 from schema.relay import (
     MAX_PAGE_SIZE,
     CountableConnection,
@@ -39,7 +39,7 @@ from schema.relay import (
 )
 from schema.scalars import Date, DateTime, Decimal
 from server.domain import audit, health, models
-from server.domain.access import sees_every_project, visible_projects
+from server.domain.access import PLANNERS, READERS, sees_every_project, visible_projects
 from server.domain.errors import Problems, Refused
 from server.domain.health import Cutoffs
 from server.domain.projects import managed_project_page

@@ -18,7 +18,6 @@ from schema.loaders.accounts import UserLoader
 from schema.loaders.projects import ProjectLoader
 from schema.loaders.schedule import MilestoneLoader, PhaseLoader
 from schema.mutations import mutation
-from schema.permissions import PLANNERS
 from schema.projects import (
     Project,
     ProjectScheduleLoader,
@@ -30,6 +29,7 @@ from schema.relay import CountableConnection, Node, decode_id
 from schema.scalars import Date, DateTime
 from server.domain import audit, models
 from server.domain import photos as photo_rules
+from server.domain.access import PLANNERS
 from server.domain.errors import Problems, Refused
 from server.domain.schedule import (
     MAX_LAG_DAYS,

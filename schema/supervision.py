@@ -20,7 +20,7 @@ from schema.loaders.projects import ProjectLoader
 from schema.loaders.schedule import MilestoneLoader
 from schema.loaders.supervision import ReviewLoader
 from schema.mutations import mutation
-from schema.permissions import READERS, requires, viewer
+from schema.permissions import requires, viewer
 from schema.projects import Project
 from schema.relay import (
     CountableConnection,
@@ -35,7 +35,7 @@ from schema.relay import (
 from schema.scalars import Date, DateTime, Decimal, quoted
 from schema.schedule import Milestone, MilestoneConnection, visible_milestone_or_error
 from server.domain import audit, models, overdue, progress, supervision
-from server.domain.access import sees_every_project, visible_projects
+from server.domain.access import READERS, sees_every_project, visible_projects
 from server.domain.errors import Problems
 
 # --- overdue board -------------------------------------------------------------------------

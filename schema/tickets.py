@@ -19,7 +19,7 @@ from schema.loaders.projects import ProjectLoader
 from schema.loaders.schedule import MilestoneLoader
 from schema.loaders.tickets import TicketLoader
 from schema.mutations import mutation
-from schema.permissions import EVERYONE_SIGNED_IN, READERS, requires, viewer
+from schema.permissions import requires, viewer
 from schema.photos import PhotoConnection, ticket_photos
 from schema.projects import Project
 from schema.relay import (
@@ -34,6 +34,7 @@ from schema.relay import (
 from schema.scalars import Date, DateTime, Decimal
 from schema.schedule import Milestone
 from server.domain import audit, idempotency, models, notifications, tickets
+from server.domain.access import EVERYONE_SIGNED_IN, READERS
 from server.domain.errors import Problem, Refused
 from server.domain.models import Role
 

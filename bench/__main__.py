@@ -11,12 +11,9 @@ import argparse
 import asyncio
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,34 +21,15 @@ import httpx
 
 from bench import budget, database, load, queries, servers
 from bench.app import BASELINES_ENV, COUNT_SQL_ENV
+from bench.compare import Side, compare, measured_row, throughput_verdict
+from bench.config import Config, config
 from bench.report import Row, table, write
-from bench.sqlcount import HEADER
+from bench.statements import full_scans, statement_counts, statements
 from server.demo.scale import BUSY_SITE_MANAGER, SUPERVISOR
 from server.settings import Settings
 
 # Share of the CPUs busy before the run above which the figures are flagged.
 BUSY_WARNING = 0.25
-
-
-@dataclass(frozen=True)
-class Config:
-    """How big and how long: `make bench` or `make bench-quick`."""
-
-    quick: bool
-    database_url: str
-    projects: int
-    rounds: int
-    seconds: float
-    concurrency: int
-
-
-def config(quick: bool) -> Config:
-    """The configuration of a full (PostgreSQL, 10 000 projects) or quick (SQLite) run."""
-    if quick:
-        url = os.environ.get("WALLCHART_BENCH_QUICK_DATABASE_URL", database.DEFAULT_SQLITE_URL)
-        return Config(True, url, 500, rounds=2, seconds=0.7, concurrency=8)
-    url = os.environ.get("WALLCHART_BENCH_DATABASE_URL", database.DEFAULT_POSTGRES_URL)
-    return Config(False, url, 10_000, rounds=5, seconds=2.5, concurrency=16)
 
 
 def graphql(query: str, token: str, **variables: Any) -> load.Request:
@@ -76,110 +54,6 @@ async def login(http: httpx.AsyncClient, username: str, password: str) -> str:
     if not payload["token"]:
         raise RuntimeError(f"bench login of {username} failed: {payload['errors']}")
     return payload["token"]
-
-
-async def _first_answer(http: httpx.AsyncClient, request: load.Request) -> Any:
-    response = await load.warm_up(http, request)
-    try:
-        return response.json()
-    except ValueError:
-        return {"errors": [{"message": f"HTTP {response.status_code}: {response.text[:200]}"}]}
-
-
-def _errors(answer: Any) -> str | None:
-    errors = answer.get("errors") if isinstance(answer, dict) else None
-    return "; ".join(e.get("message", "?") for e in errors)[:160] if errors else None
-
-
-@dataclass(frozen=True)
-class Side:
-    """One side of a comparison: the request, and the client and server it goes through."""
-
-    http: httpx.AsyncClient
-    server: servers.Server
-    request: load.Request
-
-    async def run(self, cfg: Config, concurrency: int) -> tuple[load.Measurement, float]:
-        """A timed run, with the server CPU seconds it cost per request."""
-        before = self.server.cpu_seconds()
-        measured = await load.run(
-            self.http, self.request, concurrency=concurrency, seconds=cfg.seconds
-        )
-        return measured, (self.server.cpu_seconds() - before) / max(measured.requests, 1)
-
-
-async def compare(
-    ours: Side,
-    base: Side,
-    cfg: Config,
-    *,
-    concurrency: int,
-    figure: Callable[[load.Measurement], float],
-) -> tuple[float | None, dict[str, Any]]:
-    """Median over interleaved rounds of figure(GraphQL side) / figure(baseline side).
-
-    Also the ratio of server CPU time per request, which the load generator sharing the
-    machine does not distort.
-    """
-    answers = [await _first_answer(side.http, side.request) for side in (ours, base)]
-    raw: dict[str, Any] = {"rounds": []}
-    problem = _errors(answers[0]) or _errors(answers[1])
-    if problem:
-        raw["error"] = problem
-        return None, raw
-    raw["same_json"] = load.without_extensions(answers[0]) == load.without_extensions(answers[1])
-    ratios, cpu_ratios = [], []
-    for _ in range(cfg.rounds):
-        theirs, base_cpu = await base.run(cfg, concurrency)
-        mine, our_cpu = await ours.run(cfg, concurrency)
-        ratios.append(figure(mine) / figure(theirs))
-        cpu_ratios.append(our_cpu / base_cpu if base_cpu else float("nan"))
-        raw["rounds"].append(
-            {
-                "graphql": {**mine.summary(), "server_cpu_ms": round(our_cpu * 1000, 3)},
-                "baseline": {**theirs.summary(), "server_cpu_ms": round(base_cpu * 1000, 3)},
-            }
-        )
-    raw["failures"] = sum(
-        r["graphql"]["failures"] + r["baseline"]["failures"] for r in raw["rounds"]
-    )
-    raw["cpu_ratio"] = statistics.median(cpu_ratios)
-    return statistics.median(ratios), raw
-
-
-async def statements(http: httpx.AsyncClient, request: load.Request) -> int | None:
-    """SQL statements one request runs, from the counting server's header."""
-    response = await request.send(http)
-    value = response.headers.get(HEADER.decode())
-    return int(value) if value is not None else None
-
-
-def _with(request: load.Request, **variables: Any) -> load.Request:
-    body = dict(request.json or {})
-    body["variables"] = {**body.get("variables", {}), **variables}
-    return load.Request(request.path, body, request.headers)
-
-
-async def statement_counts(
-    http: httpx.AsyncClient, request: load.Request, variable: str | None, sizes: tuple[int, ...]
-) -> tuple[str, dict[str, int | None]]:
-    """Statements at each page size, as 'a / b' text and raw numbers."""
-    if variable is None:
-        count = await statements(http, request)
-        return str(count), {"any": count}
-    found = {
-        str(size): await statements(http, _with(request, **{variable: size})) for size in sizes
-    }
-    text = " / ".join(f"{found[str(size)]}" for size in sizes)
-    sizes_text = "/".join(str(size) for size in sizes)
-    return f"{text} (first {sizes_text})", found
-
-
-async def full_scans(http: httpx.AsyncClient) -> tuple[str, list[dict[str, Any]]]:
-    """Big tables read in full by the latest counted request, from the database's plans."""
-    plans = (await http.get("/bench/explain")).json()
-    tables = sorted({table for plan in plans for table in plan["full_scans"]})
-    return ", ".join(tables) or "none", plans
 
 
 async def disconnects(url: str, request: load.Request, count: int = 30) -> int:
@@ -245,7 +119,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             sql, raw["statements"] = await statement_counts(counter, me, None, ())
             raw["full_scans"], raw["plans"] = await full_scans(counter)
             met, note = throughput_verdict(ratio, raw, 0.7)
-            rows.append(_row("me { id }: throughput", ratio, ">= 0.7", met, sql, raw, note))
+            rows.append(measured_row("me { id }: throughput", ratio, ">= 0.7", met, sql, raw, note))
 
             home = graphql(queries.HOME, site, first=20)
             base = Side(http, main, bare("/bench/home?first=20", site))
@@ -255,7 +129,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             base_sql = await statements(counter, bare("/bench/home?first=20", site))
             met, note = throughput_verdict(ratio, raw, 0.5)
             rows.append(
-                _row(
+                measured_row(
                     "home screen (20 projects): throughput",
                     ratio,
                     ">= 0.5",
@@ -273,7 +147,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             raw["full_scans"], raw["plans"] = await full_scans(counter)
             base_sql = await statements(counter, bare("/bench/board?first=50", boss))
             rows.append(
-                _row(
+                measured_row(
                     "supervisor board: latency",
                     ratio,
                     "<= 2.0",
@@ -292,7 +166,7 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
             raw["full_scans"], raw["plans"] = await full_scans(counter)
             size = f"{len(queries.CARD)} chars"
             rows.append(
-                _row(
+                measured_row(
                     "document cache on/off: latency",
                     ratio,
                     "<= 0.4",
@@ -335,52 +209,6 @@ async def measure_only(
     assert part == "budget"
     rows = await measure_budget(cfg, settings)
     return rows, {"only": part, "seconds": round(time.perf_counter() - started, 1)}
-
-
-def throughput_verdict(ratio: float | None, raw: dict[str, Any], goal: float) -> tuple[bool, str]:
-    """Whether a throughput ratio meets `goal`, judged conservatively when the client limits.
-
-    On a small machine the load generator can need more CPU than the server: then both sides
-    are client-bound and their throughput ratio drifts towards 1. When the GraphQL side kept
-    the server under 80 % busy, the goal must also hold for 1 / (server CPU ratio), the
-    throughput ratio a saturated server would show.
-    """
-    if ratio is None:
-        return False, ""
-    busy = statistics.median(
-        r["graphql"]["server_cpu_ms"] * r["graphql"]["throughput_rps"] / 1000 for r in raw["rounds"]
-    )
-    raw["server_busy"] = round(busy, 3)
-    if busy >= 0.8 or not raw.get("cpu_ratio"):
-        return ratio >= goal, ""
-    capacity = 1 / raw["cpu_ratio"]
-    note = f"client-bound (server {busy:.0%} busy): by server CPU {capacity:.2f}"
-    return min(ratio, capacity) >= goal, note
-
-
-def _row(
-    name: str,
-    ratio: float | None,
-    goal: str,
-    met: Any,
-    sql: str,
-    raw: dict[str, Any],
-    note: str = "",
-) -> Row:
-    if ratio is None:
-        note = f"not measured: {raw.get('error')}"
-    return Row(
-        name=name,
-        ratio=ratio,
-        goal=goal,
-        met=None if ratio is None else bool(met),
-        statements=sql,
-        same_json=raw.get("same_json"),
-        cpu_ratio=raw.get("cpu_ratio"),
-        full_scans=raw.get("full_scans", ""),
-        note=note,
-        raw=raw,
-    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,8 @@ import os
 
 from starlette.applications import Starlette
 
+from bench.baselines import routes
+from bench.sqlcount import ROUTES, StatementCountMiddleware, install_statement_log
 from server.api.app import create_app
 
 BASELINES_ENV = "WALLCHART_BENCH_BASELINES"
@@ -26,12 +28,8 @@ def create_bench_app() -> Starlette:
     """The service with the bench's routes and middleware switched on by the environment."""
     app = create_app()
     if _flag(BASELINES_ENV):
-        from bench.baselines import routes
-
         app.router.routes[0:0] = routes(app.state.settings)
     if _flag(COUNT_SQL_ENV):
-        from bench.sqlcount import ROUTES, StatementCountMiddleware, install_statement_log
-
         install_statement_log()
         app.router.routes[0:0] = ROUTES
         app.add_middleware(StatementCountMiddleware)

@@ -7,17 +7,19 @@ A fingerprint of the migration files, the scale generator and the project count 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from tortoise import connections
 
 from server.demo.scale import ScaleReport, seed_scale
 from server.domain.db import apply_migrations, close_db, init_db
 from server.settings import Settings
 
-FINGERPRINTED = (Path("server/migrations"), Path("server/scale_seed.py"))
+FINGERPRINTED = (Path("server/domain/migrations"), Path("server/demo/scale"))
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/wallchart_bench"
 DEFAULT_SQLITE_URL = "sqlite://var/bench/wallchart_bench.sqlite3"
 
@@ -57,8 +59,6 @@ def _server_and_name(url: str) -> tuple[str, str]:
 
 async def _stored_fingerprint(url: str) -> str | None:
     if is_sqlite(url):
-        import sqlite3
-
         path = Path(url.removeprefix("sqlite://"))
         if not path.exists():
             return None
@@ -96,8 +96,6 @@ async def _recreate(url: str) -> None:
 
 
 async def _record(settings: Settings, value: str) -> None:
-    from tortoise import connections
-
     client = connections.get("default")
     await client.execute_script("CREATE TABLE bench_seed (fingerprint VARCHAR(64) NOT NULL)")
     placeholder = "?" if is_sqlite(settings.database_url) else "$1"

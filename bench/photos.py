@@ -30,6 +30,12 @@ import httpx
 from PIL import Image
 
 from media import MediaStore, process_image
+from schema.relay import global_id
+from server.domain.accounts import hash_password, token_digest
+from server.domain.clock import utc_now
+from server.domain.db import apply_migrations, close_db, init_db
+from server.domain.models import AuthToken, Project, Role, User
+from server.settings import Settings
 
 MB = 1024 * 1024
 BOUNDARY = "----wallchartbench7MA4YWxkTrZu0gW"
@@ -106,12 +112,6 @@ def free_port() -> int:
 
 async def prepare_database(env: dict[str, str]) -> tuple[str, str]:
     """Migrate, and create an OFFICE user with a token and a project; (token, project id)."""
-    from server.domain.accounts import hash_password, token_digest
-    from server.domain.clock import utc_now
-    from server.domain.db import apply_migrations, close_db, init_db
-    from server.domain.models import AuthToken, Project, Role, User
-    from server.settings import Settings
-
     settings = Settings.from_env(env)
     await apply_migrations(settings)
     await init_db(settings)
@@ -129,8 +129,6 @@ async def prepare_database(env: dict[str, str]) -> tuple[str, str]:
         project = await Project.create(code="BENCH", name="Bench", responsible_unit="Bench")
     finally:
         await close_db()
-    from schema.relay import global_id
-
     return token, global_id("Project", project.id)
 
 

@@ -67,6 +67,17 @@ def decode_id(global_id: str | None, type_name: str) -> int | None:
     return pk if found_type == type_name else None
 
 
+def input_id(global_id: str | None, type_name: str) -> int | None:
+    """The pk of a global ID sent in a mutation's input, for the domain to look up.
+
+    None when it was not given; 0 (which no row has) when it is malformed or of another type,
+    so the domain answers NOT_FOUND exactly as for a missing row.
+    """
+    if global_id is None:
+        return None
+    return decode_id(global_id, type_name) or 0
+
+
 def global_id(type_name: str, pk: int) -> str:
     """The global ID of an object."""
     return to_global_id(type_name, str(pk))

@@ -6,8 +6,19 @@ import argparse
 import asyncio
 import getpass
 import sys
+import time
 from pathlib import Path
 
+import uvicorn
+
+from schema import build_schema
+from server.api.app import create_app
+from server.api.graphiql import fetch_assets
+from server.demo import DEMO_USERS, is_empty, seed_demo
+from server.demo.scale import seed_scale
+from server.domain.accounts import create_user
+from server.domain.db import apply_migrations, close_db, init_db, make_migrations
+from server.domain.models import Role, User
 from server.settings import Settings, SettingsError
 
 SCHEMA_FILE = Path("schema/schema.graphql")
@@ -20,33 +31,19 @@ def _settings() -> Settings:
         sys.exit(f"wallchart: bad setting {exc}")
 
 
-async def _migrate(settings: Settings) -> None:
-    from server.domain.db import apply_migrations
-
-    await apply_migrations(settings)
-
-
 async def _seed_demo(settings: Settings, only_if_empty: bool) -> list[str]:
-    from server import demo
-    from server.domain.db import close_db, init_db
-
     await init_db(settings)
     try:
-        if only_if_empty and not await demo.is_empty():
+        if only_if_empty and not await is_empty():
             return []
-        return await demo.seed_demo(settings)
+        return await seed_demo(settings)
     finally:
         await close_db()
 
 
 async def _seed_scale(settings: Settings, projects: int, seed: int) -> None:
-    import time
-
-    from server.demo.scale import seed_scale
-    from server.domain.db import close_db, init_db
-
     started = time.perf_counter()
-    await _migrate(settings)
+    await apply_migrations(settings)
     await init_db(settings)
     try:
         report = await seed_scale(settings, projects, seed)
@@ -62,10 +59,6 @@ async def _seed_scale(settings: Settings, projects: int, seed: int) -> None:
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> None:
-    from server.domain.accounts import create_user
-    from server.domain.db import close_db, init_db
-    from server.domain.models import Role, User
-
     await init_db(settings)
     try:
         if await User.exists(username=args.username):
@@ -95,15 +88,11 @@ def _read_password() -> str:
 
 def print_schema() -> str:
     """The SDL of the schema, as kept in schema/schema.graphql."""
-    from schema import build_schema
-
     return str(build_schema()).rstrip() + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run one command of the command line."""
-    from server.domain.models import Role
-
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="migrate, seed demo data if empty, and serve")
@@ -132,17 +121,13 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(sdl)
         return
     if args.command == "fetch-graphiql":
-        from server.api.graphiql import fetch_assets
-
         fetch_assets()
         return
 
     settings = _settings()
     if args.command == "migrate":
-        asyncio.run(_migrate(settings))
+        asyncio.run(apply_migrations(settings))
     elif args.command == "makemigrations":
-        from server.domain.db import make_migrations
-
         for path in asyncio.run(make_migrations(settings)):
             print(f"wrote {path}")
     elif args.command == "seed-demo":
@@ -158,12 +143,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _serve(settings: Settings, *, seed: bool) -> None:
-    import uvicorn
-
-    from server.api.app import create_app
-    from server.demo import DEMO_USERS
-
-    asyncio.run(_migrate(settings))
+    asyncio.run(apply_migrations(settings))
     if seed and asyncio.run(_seed_demo(settings, only_if_empty=True)):
         print("Seeded demo data into the empty database.")
     url = f"http://{settings.host}:{settings.port}/graphql"

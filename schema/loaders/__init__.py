@@ -15,7 +15,7 @@ from graphql.pyutils import is_awaitable
 from tortoise.models import Model
 
 from schema.context import RequestContext
-from server.domain.rawsql import children_of, fetch, rows_by_id
+from server.domain.rawsql import children_of, rows_by_id
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -91,33 +91,6 @@ class ByParentLoader(DataLoader):
         parent_ids = list(parent_ids)
         found = await children_of(self.model, self.parent_field, parent_ids, self.order_by)
         return [found.get(pid, []) for pid in parent_ids]
-
-
-# Hand-written, like the other statements of the site manager's home screen (issue 7).
-_MANAGED_PROJECTS_SQL = (
-    "SELECT s.user_id AS user_id, s.project_id AS project_id FROM project_site_manager s"
-    " JOIN project p ON p.id = s.project_id WHERE s.user_id IN (:user_ids) ORDER BY p.code"
-)
-
-
-class ManagedProjectIdsLoader(DataLoader):
-    """The ids of the projects each user is a site manager of (key: user id), by project code.
-
-    Its one statement per request serves both visibility checks and `User.projects`: each
-    value is a dict whose keys are the ids in code order, so membership tests are O(1).
-    """
-
-    def __init__(self, context: RequestContext) -> None:
-        super().__init__()
-        self.context = context
-
-    async def batch_load_fn(self, user_ids: Iterable[int]) -> list[dict[int, None]]:
-        user_ids = list(user_ids)
-        rows = await fetch(_MANAGED_PROJECTS_SQL, {"user_ids": user_ids})
-        found: dict[int, dict[int, None]] = {uid: {} for uid in user_ids}
-        for row in rows:
-            found[row["user_id"]][row["project_id"]] = None
-        return [found[uid] for uid in user_ids]
 
 
 async def may_see_project(context: RequestContext, project_id: int) -> bool:

@@ -18,9 +18,9 @@ from schema.scalars import set_display_zone
 from server.api.exports import ROUTES as EXPORT_ROUTES
 from server.api.graphiql import ASSETS_DIR, ASSETS_URL
 from server.api.graphql_http import GraphQLEndpoint, unavailable_response
-from server.api.multipart import remove_stale_uploads
 from server.api.photo_files import PhotoFileEndpoint
 from server.api.probes import Readiness, healthz
+from server.api.upload_spool import remove_stale_uploads
 from server.domain.db import UNREACHABLE_ERRORS, apply_migrations, close_db, init_db
 from server.settings import Settings
 

@@ -30,16 +30,16 @@ from tortoise.expressions import Subquery
 from schema.relay import MAX_PAGE_SIZE, split_global_id
 from schema.scalars import quoted
 from server.api.graphql_http import bearer_token
+from server.domain.access import EXPORT_READERS
 from server.domain.accounts import authenticate
 from server.domain.board import BoardRow, board_rows, programme_labels
 from server.domain.clock import zone_today
 from server.domain.health import Health
-from server.domain.models import Project, Role, User
+from server.domain.models import Project, User
 from server.domain.overdue import OverdueFilter, days_overdue, ordered, overdue_queryset
 from server.settings import Settings
 
 SIGN_IN = "Sign in first: send Authorization: Bearer <token>."
-EXPORT_ROLES = frozenset({Role.SUPERVISOR, Role.OFFICE, Role.ADMIN})
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd"
 KNOWN_PARAMETERS = frozenset(
@@ -307,7 +307,7 @@ async def _authorised(request: Request) -> User | Response:
     user = await authenticate(token) if token else None
     if user is None:
         return _problem(401, "UNAUTHENTICATED", SIGN_IN)
-    if user.role not in EXPORT_ROLES:
+    if user.role not in EXPORT_READERS:
         return _problem(403, "FORBIDDEN", "Your role may not export.")
     return user
 

@@ -21,3 +21,7 @@ class BadRequest(Exception):
         not see the 413 (the rest is received and dropped, in constant memory).
         """
         return {"Connection": "close"} if self.status == 408 else {}
+
+
+class MultipartError(BadRequest):
+    """The multipart body breaks the spec or a limit."""

@@ -217,3 +217,15 @@ class Access:
         if milestone is None or not await self.can_see_project(milestone.project_id):
             raise Refused("NOT_FOUND", "No such milestone.", field)
         return milestone
+
+
+def access_of(actor: User | Access) -> Access:
+    """The checks to act under: the request's own `Access`, or fresh ones for a bare user."""
+    return actor if isinstance(actor, Access) else Access(actor)
+
+
+def acting_user(access: Access) -> User:
+    """The signed-in user behind `access`; Refused UNAUTHENTICATED for an anonymous one."""
+    if access.user is None:
+        raise Refused("UNAUTHENTICATED", "Sign in first: send Authorization: Bearer <token>.")
+    return access.user

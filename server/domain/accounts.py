@@ -43,7 +43,9 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.queryset import QuerySet
 
+from server.domain import audit
 from server.domain.clock import utc_now
+from server.domain.errors import Refused
 from server.domain.models import AuthToken, LoginFailure, Role, User
 from server.settings import Settings
 
@@ -55,21 +57,14 @@ MAX_PASSWORD_LENGTH = 1024
 _USERNAME_LENGTH = 64  # User.username, LoginFailure.username and LoginFailure.address
 _DEVICE_NAME_LENGTH = 128  # AuthToken.device_name
 _PRUNE_INTERVAL_SECONDS = 60.0
+LOGIN_OPERATION = "login"
+LOGOUT_OPERATION = "logout"
 
 # OWASP Password Storage Cheat Sheet, Argon2id: m=19456 KiB, t=2, p=1 (see the module doc).
 _HASHER = PasswordHasher(
     time_cost=2, memory_cost=19_456, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
 )
 _gates: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
-
-
-class LoginRefused(Exception):
-    """Sign-in failed; `code` is INVALID for bad credentials, RATE_LIMITED when throttled."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -135,7 +130,7 @@ async def create_user(
 
 
 async def check_credentials(settings: Settings, username: str, password: str, address: str) -> User:
-    """The active user these credentials belong to; raise LoginRefused otherwise.
+    """The active user these credentials belong to; Refused otherwise.
 
     `address` is the client's (see `server.api.client_address`). Refused: RATE_LIMITED while the
     throttle holds (nothing is hashed then), INVALID for a wrong username or password or an
@@ -146,25 +141,30 @@ async def check_credentials(settings: Settings, username: str, password: str, ad
     attempt = await _record_attempt(settings, username_key, address_key)
     try:
         await _refuse_if_throttled(settings, username_key, address_key)
-    except LoginRefused:
+    except Refused:
         await attempt.delete()
         raise
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise LoginRefused("INVALID", f"Passwords have at most {MAX_PASSWORD_LENGTH} characters.")
+        raise Refused("INVALID", f"Passwords have at most {MAX_PASSWORD_LENGTH} characters.")
     user = await User.get_or_none(username=username) if username == username_key else None
     valid = await _off_loop(settings, _verify_or_pretend, user and user.password_hash, password)
     if user is None or not valid or not user.is_active:
-        raise LoginRefused("INVALID", "Wrong username or password.")
+        raise Refused("INVALID", "Wrong username or password.")
     await attempt.delete()
     await _rehash_if_outdated(settings, user, password)
     return user
 
 
 async def issue_token(settings: Settings, user: User, device_name: str | None) -> IssuedToken:
-    """Create a bearer token for a user whose credentials were checked."""
+    """Create a bearer token for a user whose credentials were checked.
+
+    Refused INVALID (at `deviceName`) for a device name the token cannot store.
+    """
     if device_name is not None and _storable(device_name, _DEVICE_NAME_LENGTH) != device_name:
-        raise LoginRefused(
-            "INVALID", f"A device name has at most {_DEVICE_NAME_LENGTH} plain characters."
+        raise Refused(
+            "INVALID",
+            f"A device name has at most {_DEVICE_NAME_LENGTH} plain characters.",
+            ("input", "deviceName"),
         )
     token = secrets.token_urlsafe(32)
     expires_at = utc_now() + timedelta(hours=settings.token_ttl_hours)
@@ -263,7 +263,7 @@ async def _refuse_past_limit(
         return
     retry_at = decisive[0] + timedelta(minutes=settings.login_window_minutes)
     minutes = max(1, math.ceil((retry_at - utc_now()).total_seconds() / 60))
-    raise LoginRefused(
+    raise Refused(
         "RATE_LIMITED",
         f"Too many failed sign-ins; try again in {minutes} minute{'s' if minutes > 1 else ''}.",
     )
@@ -320,6 +320,26 @@ async def authenticate(token: str) -> User | None:
         raise ValueError("unexpected token digest")
     users = await User.raw(_LIVE_TOKEN_USER_SQL.format(digest=digest))
     return users[0] if users else None
+
+
+async def sign_in(settings: Settings, user: User, device_name: str | None) -> IssuedToken:
+    """Issue a token to `user`, whose credentials were checked, and audit the sign-in (login).
+
+    Call inside a transaction; refused as `issue_token` is.
+    """
+    issued = await issue_token(settings, user, device_name)
+    await audit.record(user, LOGIN_OPERATION, user, after={"device_name": device_name})
+    return issued
+
+
+async def sign_out(user: User, token: str | None) -> None:
+    """Revoke the token `user` signed this request with, and audit it (logout).
+
+    Refused UNAUTHENTICATED when there is no live token to revoke.
+    """
+    if token is None or not await revoke(token):
+        raise Refused("UNAUTHENTICATED", "No live token to revoke.")
+    await audit.record(user, LOGOUT_OPERATION, user, after={})
 
 
 async def revoke(token: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.models import Model
 
+from server.domain.columns import columns_of
 from server.domain.models import AuditEntry, User
 
 
@@ -16,12 +17,8 @@ def snapshot(obj: Model | None, fields: tuple[str, ...] | None = None) -> dict[s
     """A JSON-safe copy of a model's own columns (or of the named ones)."""
     if obj is None:
         return None
-    names = fields or tuple(sorted(obj._meta.db_fields))
-    data: dict[str, Any] = {}
-    for name in names:
-        source = obj._meta.fields_db_projection_reverse.get(name, name)
-        data[source] = _json_value(getattr(obj, source, None))
-    return data
+    names = fields or tuple(sorted(column.name for column in columns_of(type(obj))))
+    return {name: _json_value(getattr(obj, name, None)) for name in names}
 
 
 def _json_value(value: Any) -> Any:

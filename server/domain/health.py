@@ -24,6 +24,7 @@ from typing import Any
 
 from tortoise.expressions import RawSQL
 
+from server.domain.access import ProjectScope
 from server.domain.models import OPEN_STATUSES, MilestoneStatus, ProjectStatus, Severity
 from server.domain.rawsql import PLACEHOLDER, fetch
 from server.settings import Settings
@@ -180,24 +181,19 @@ async def ids_with_health(healths: Iterable[Health], cutoffs: Cutoffs) -> list[i
 
 
 async def health_counts_by_programme(
-    programme_ids: Sequence[int], cutoffs: Cutoffs, visible_to_manager: int | None = None
+    programme_ids: Sequence[int], cutoffs: Cutoffs, scope: ProjectScope
 ) -> dict[int, dict[Health, int]]:
-    """How many projects of each programme have each colour, grouped by the database.
-
-    `visible_to_manager` limits the count to the projects that site manager belongs to.
-    """
+    """How many of the projects in `scope` of each programme have each colour, grouped by
+    the database."""
     if not programme_ids:
         return {}
     params: dict[str, Any] = {**cutoffs.params(), "programmes": list(programme_ids)}
-    scope = ""
-    if visible_to_manager is not None:
-        scope = " AND p.id IN (SELECT project_id FROM project_site_manager WHERE user_id = :uid)"
-        params["uid"] = visible_to_manager
+    visible = scope.sql("p.id", params)
     rows = await fetch(
         "SELECT programme_id, health, COUNT(*) AS n FROM ("
         f" SELECT pp.programme_id AS programme_id, {HEALTH_SQL} AS health"
         " FROM project p JOIN project_programme pp ON pp.project_id = p.id"
-        f" WHERE pp.programme_id IN (:programmes){scope}"
+        f" WHERE pp.programme_id IN (:programmes){visible}"
         ") AS coloured GROUP BY programme_id, health",
         params,
     )

@@ -4,7 +4,7 @@ A phone sends a key with a create or an upload and, after a dropped connection, 
 request again with the same key. The first call records the key with a fingerprint of what was
 asked (SHA-256 of the operation and the canonical JSON of its decoded input); a later call with
 the key and the same input gets the first result back, and one with another input is refused
-(KeyReused, reported as CONFLICT on the key's field, as Stripe's API does). Keys are remembered
+(CONFLICT on the key's field, as Stripe's API does). Keys are remembered
 for `idempotency_key_ttl_hours`: older records are ignored, and a user's expired records are
 deleted when the user's next key is recorded. Records from before fingerprints (null) are
 honoured for any input.
@@ -22,25 +22,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from server.domain.clock import utc_now
+from server.domain.errors import FieldPath, Refused
 from server.domain.models import User
 from server.domain.models.idempotency import IdempotencyRecord
 from server.settings import Settings
 
 MAX_KEY_LENGTH = 128
+KEY_FIELD: FieldPath = ("input", "idempotencyKey")
+"""Where every operation takes its key."""
 DEFAULT_TTL = dt.timedelta(hours=Settings.idempotency_key_ttl_hours)
 KEY_RULE = f"An idempotency key is at most {MAX_KEY_LENGTH} printable characters."
 REUSED_MESSAGE = (
     "This idempotency key was used before for a different request: send a new key with a new "
     "request (a retry must repeat the first request exactly)."
 )
-
-
-class KeyReused(Exception):
-    """The key was used before with another input (CONFLICT on the key's field)."""
-
-    def __init__(self) -> None:
-        super().__init__(REUSED_MESSAGE)
-        self.message = REUSED_MESSAGE
 
 
 def key_problem(key: str | None) -> str | None:
@@ -111,7 +106,7 @@ def ttl_of(settings: Settings) -> dt.timedelta:
 async def previous_result(use: KeyUse | None) -> int | None:
     """The id of the object the first unexpired call under this key made, if there was one.
 
-    Raises KeyReused when that call had another input.
+    Refused CONFLICT (on the key's field) when that call had another input.
     """
     if use is None:
         return None
@@ -124,7 +119,7 @@ async def previous_result(use: KeyUse | None) -> int | None:
     if record is None:
         return None
     if record.fingerprint is not None and record.fingerprint != use.fingerprint:
-        raise KeyReused()
+        raise Refused("CONFLICT", REUSED_MESSAGE, KEY_FIELD)
     return record.object_id
 
 

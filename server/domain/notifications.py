@@ -6,8 +6,14 @@ from collections.abc import Iterable, Sequence
 
 from tortoise.queryset import QuerySet
 
+from server.domain import audit
 from server.domain.clock import utc_now
+from server.domain.errors import Problem, Refused
 from server.domain.models import Notification, ShortageTicket, User
+
+MARK_READ_OPERATION = "markNotificationsRead"
+MAX_MARKED_AT_ONCE = 100
+"""The most notifications one markNotificationsRead takes (a page's worth)."""
 
 
 def _user_id(recipient: User | int) -> int:
@@ -55,16 +61,29 @@ async def unread_count(user: User) -> int:
     return await Notification.filter(user_id=user.id, read_at__isnull=True).count()
 
 
-async def mark_read(user: User, ids: Sequence[int]) -> tuple[list[Notification], list[int]]:
-    """Mark the user's notifications `ids` read; returns them and the ids that are not theirs.
+async def mark_read(user: User, ids: Sequence[int]) -> list[Notification]:
+    """Mark the user's notifications `ids` read (0: an id that never exists), with an audit
+    entry each; returns them, each once, in the order asked.
 
-    Already read ones keep the time they were first read. Nothing is changed when any id is
-    not the user's.
+    Refused: INVALID for more than MAX_MARKED_AT_ONCE ids; NOT_FOUND at each position whose id
+    is not one of the user's notifications, and then nothing is changed. Already read ones
+    keep the time they were first read.
     """
+    if len(ids) > MAX_MARKED_AT_ONCE:
+        raise Refused(
+            "INVALID", f"At most {MAX_MARKED_AT_ONCE} notifications at once.", ("input", "ids")
+        )
     found = {n.id: n for n in await Notification.filter(user_id=user.id, id__in=list(ids))}
-    missing = [i for i in ids if i not in found]
+    missing = [
+        Problem("NOT_FOUND", "No such notification.", ("input", "ids", str(index)))
+        for index, pk in enumerate(ids)
+        if pk not in found
+    ]
     if missing:
-        return [], missing
+        raise Refused.all(missing)
     await Notification.filter(id__in=list(found), read_at__isnull=True).update(read_at=utc_now())
     refreshed = {n.id: n for n in await Notification.filter(id__in=list(found))}
-    return [refreshed[i] for i in dict.fromkeys(ids)], []
+    marked = [refreshed[i] for i in dict.fromkeys(ids)]
+    for notification in marked:
+        await audit.record(user, MARK_READ_OPERATION, notification)
+    return marked

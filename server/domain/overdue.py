@@ -20,7 +20,8 @@ from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Min
 from tortoise.queryset import QuerySet
 
-from server.domain.access import sees_every_project
+from server.domain.access import project_scope
+from server.domain.columns import column_length
 from server.domain.models import Milestone, MilestoneStatus, Programme, Project, User
 from server.domain.schedule import (
     EARLIEST_DATE,
@@ -74,7 +75,7 @@ class OverdueFilter:
             ("town", Project, "town", (self.town or "",)),
         )
         for name, model, column, values in texts:
-            limit = model._meta.fields_map[column].max_length
+            limit = column_length(model, column) or 0
             if any(len(value) > limit for value in values):
                 raise ValueError(f"{name} may be at most {limit} characters long.")
 
@@ -145,7 +146,8 @@ def days_overdue(planned_date: dt.date, as_of: dt.date) -> int:
 
 
 def project_conditions(flt: OverdueFilter, user: User) -> dict[str, Any]:
-    """The filter's conditions on the project (and its programmes), as Project lookups."""
+    """The filter's conditions on the project (and its programmes), as Project lookups,
+    limited to the projects `user` may see."""
     conditions: dict[str, Any] = {}
     if flt.programme_codes is not None:
         conditions["programmes__code__in"] = list(flt.programme_codes)
@@ -155,8 +157,9 @@ def project_conditions(flt: OverdueFilter, user: User) -> dict[str, Any]:
         conditions["responsible_unit"] = flt.responsible_unit
     if flt.town is not None:
         conditions["town"] = flt.town
-    if not sees_every_project(user):
-        conditions["site_managers__id"] = user.id
+    scope = project_scope(user)
+    if not scope.everything:
+        conditions["site_managers__id"] = scope.manager_id
     return conditions
 
 

@@ -1,32 +1,27 @@
-"""Photo rules: intake off the event loop, on-site distance, storing, signed file URLs."""
+"""Photo rules: on-site distance, storing a photo, signed file URLs, linking photos.
+
+Taking an upload in (checks, decoding off the event loop) is `photo_uploads`.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import hmac
 import math
-import os
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio.to_thread
 from tortoise.transactions import in_transaction
 
-from media import MediaStore, ProcessedImage, Variant, process_image
+from media import MediaStore, ProcessedImage, Variant
 from server.domain.audit import record
-from server.domain.idempotency import KeyUse, remember_result, ttl_of
+from server.domain.idempotency import KeyUse, remember_result
 from server.domain.models import Milestone, Photo, Project, ShortageTicket, User
 from server.settings import Settings
 
 EARTH_RADIUS_METERS = 6_371_008.8
 UPLOAD_OPERATION = "uploadPhoto"
-IMAGE_WORKERS = 2
-IMAGE_WORKER_NICENESS = 10
-_image_pool: ThreadPoolExecutor | None = None
 
 
 def haversine_meters(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -46,64 +41,6 @@ def is_on_site(project: Project, latitude: float | None, longitude: float | None
         return None
     distance = haversine_meters(project.latitude, project.longitude, latitude, longitude)
     return distance <= project.site_radius_meters
-
-
-def _lower_thread_priority() -> None:
-    """Run this worker thread at a lower CPU priority than the event loop (Linux: per thread)."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), IMAGE_WORKER_NICENESS)
-
-
-def _image_executor() -> ThreadPoolExecutor:
-    """The few low-priority threads that decode photos: bounded memory, a responsive loop."""
-    global _image_pool
-    if _image_pool is None:
-        _image_pool = ThreadPoolExecutor(
-            IMAGE_WORKERS, thread_name_prefix="photo", initializer=_lower_thread_priority
-        )
-    return _image_pool
-
-
-async def inspect_upload(path: Path, settings: Settings) -> ProcessedImage:
-    """Check and render an uploaded file in a worker thread; raises media.MediaError."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        _image_executor(),
-        lambda: process_image(path, max_pixels=settings.max_image_pixels, zone=settings.zone),
-    )
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 (hex) of a file's bytes, read in blocks."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-async def upload_key_use(
-    settings: Settings,
-    user: User,
-    key: str | None,
-    upload: Path,
-    *,
-    project: Project,
-    milestone: Milestone | None = None,
-    ticket: ShortageTicket | None = None,
-    caption: str | None = None,
-) -> KeyUse | None:
-    """The use of an upload's idempotency key, bound to the file's bytes and where it goes.
-
-    The file is hashed in a worker thread, and only when a key was sent.
-    """
-    if not key:
-        return None
-    values = {
-        "project": project.id,
-        "milestone": milestone.id if milestone is not None else None,
-        "ticket": ticket.id if ticket is not None else None,
-        "caption": caption,
-        "file": await anyio.to_thread.run_sync(file_sha256, upload),
-    }
-    return KeyUse.of(user, UPLOAD_OPERATION, key, values, ttl_of(settings))
 
 
 async def save_photo(

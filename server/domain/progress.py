@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from server.domain.access import ProjectScope
 from server.domain.models import MilestoneStatus
 from server.domain.rawsql import fetch
 
@@ -51,34 +52,26 @@ class Progress:
     by_unit: list[Execution]
 
 
-def _scope(visible_to_manager: int | None, params: dict[str, Any]) -> str:
-    if visible_to_manager is None:
-        return ""
-    params["uid"] = visible_to_manager
-    return (
-        " AND pp.project_id IN (SELECT project_id FROM project_site_manager WHERE user_id = :uid)"
-    )
-
-
 def _money(value: Any) -> decimal.Decimal | None:
     """A database sum as exact cents (SQLite sums decimals as floats)."""
     return None if value is None else decimal.Decimal(str(value)).quantize(CENTS)
 
 
 async def investment_by_programme(
-    programme_ids: Sequence[int], visible_to_manager: int | None = None
+    programme_ids: Sequence[int], scope: ProjectScope
 ) -> dict[int, tuple[decimal.Decimal | None, decimal.Decimal | None]]:
-    """(target, completed) summed over the newest revision of each project's task sheet for
-    the programme's year, in one statement; None where no sheet gives a figure."""
+    """(target, completed) summed over the newest revision of the task sheet for the
+    programme's year of each project in `scope`, in one statement; None where no sheet gives
+    a figure."""
     params: dict[str, Any] = {"programmes": list(programme_ids)}
-    scope = _scope(visible_to_manager, params)
+    visible = scope.sql("pp.project_id", params)
     rows = await fetch(
         "SELECT pp.programme_id AS programme_id,"
         " SUM(ts.annual_investment_target) AS target, SUM(ts.completed_investment) AS completed"
         " FROM project_programme pp"
         " JOIN programme g ON g.id = pp.programme_id"
         " JOIN task_sheet ts ON ts.project_id = pp.project_id AND ts.year = g.year"
-        f" WHERE pp.programme_id IN (:programmes){scope}"
+        f" WHERE pp.programme_id IN (:programmes){visible}"
         " AND ts.revision = (SELECT MAX(t2.revision) FROM task_sheet t2"
         "  WHERE t2.project_id = ts.project_id AND t2.year = ts.year)"
         " GROUP BY pp.programme_id",
@@ -89,22 +82,23 @@ async def investment_by_programme(
 
 
 async def progress_by_programme(
-    programme_ids: Sequence[int], status_date: Any, visible_to_manager: int | None = None
+    programme_ids: Sequence[int], status_date: Any, scope: ProjectScope
 ) -> dict[int, Progress]:
-    """Investment and BEI of each programme, its projects and its units (two statements).
+    """Investment and BEI of each programme, its projects in `scope` and their units (two
+    statements).
 
     Projects are keyed by database id, units by name; both lists are ordered worst index
     first (undefined last), then by key.
     """
     if not programme_ids:
         return {}
-    investment = await investment_by_programme(programme_ids, visible_to_manager)
+    investment = await investment_by_programme(programme_ids, scope)
     params: dict[str, Any] = {
         "programmes": list(programme_ids),
         "status_date": status_date,
         "done": MilestoneStatus.DONE.value,
     }
-    scope = _scope(visible_to_manager, params)
+    visible = scope.sql("pp.project_id", params)
     rows = await fetch(
         "SELECT pp.programme_id AS programme_id, p.id AS project_id, p.code AS code,"
         " p.name AS name, p.responsible_unit AS unit,"
@@ -114,7 +108,7 @@ async def progress_by_programme(
         " FROM project_programme pp"
         " JOIN project p ON p.id = pp.project_id"
         " JOIN milestone m ON m.project_id = p.id"
-        f" WHERE pp.programme_id IN (:programmes){scope}"
+        f" WHERE pp.programme_id IN (:programmes){visible}"
         " GROUP BY pp.programme_id, p.id, p.code, p.name, p.responsible_unit",
         params,
     )

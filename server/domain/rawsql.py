@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from tortoise import connections
 from tortoise.models import Model
 
+from server.domain.columns import table_of
+
 M = TypeVar("M", bound=Model)
 
 PLACEHOLDER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
@@ -67,7 +69,7 @@ async def rows_by_id(model: type[M], ids: Iterable[int]) -> list[M]:
     For hot paths: building the same statement with the query builder costs more CPU than
     running it (`make bench`, home screen).
     """
-    table = model._meta.db_table
+    table = table_of(model)
     return await model.raw(f'SELECT * FROM "{table}" WHERE id IN ({int_list(ids)})')
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from tortoise.expressions import Q
 
-from server.domain.models import Milestone, MilestoneDependency, MilestoneStatus
+from server.domain.models import Milestone, MilestoneStatus
 from server.domain.rawsql import fetch, int_list
 
 # The calendar the domain plans in: dates outside it are refused where they come in, so the
@@ -174,8 +174,8 @@ class ProjectSchedule:
 # the link table to milestone made SQLite scan all links, and the projects' milestone ids as
 # parameters were slower on PostgreSQL.
 _LINKS_SQL = (
-    f"SELECT predecessor_id, successor_id, lag_days FROM {MilestoneDependency._meta.db_table}"
-    f" WHERE successor_id IN (SELECT id FROM {Milestone._meta.db_table}"
+    "SELECT predecessor_id, successor_id, lag_days FROM milestone_dependency"
+    " WHERE successor_id IN (SELECT id FROM milestone"
     " WHERE project_id IN (:project_ids))"
 )
 
@@ -190,7 +190,7 @@ async def load_schedules(project_ids: Sequence[int], today: dt.date) -> list[Pro
         return []
     params = {"project_ids": list(project_ids)}
     milestones = await Milestone.raw(
-        f"SELECT * FROM {Milestone._meta.db_table}"
+        "SELECT * FROM milestone"
         f" WHERE project_id IN ({int_list(project_ids)}) ORDER BY planned_date, id"
     )
     rows = [

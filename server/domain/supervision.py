@@ -11,36 +11,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 from graphql_relay import to_global_id
-from tortoise.expressions import Case, Subquery, When
+from tortoise.expressions import Case, When
 from tortoise.queryset import QuerySet
 
-from server.domain.access import sees_every_project
+from server.domain import audit
+from server.domain.access import Access, access_of, acting_user, project_scope
 from server.domain.clock import utc_now
+from server.domain.errors import Problems, Refused
 from server.domain.models import Milestone, MilestoneStatus, Project, SupervisionReview, User
 from server.domain.notifications import notify
 
 MAX_TEXT_LENGTH = 2000
 REVIEW_NOTIFICATION = "SUPERVISION_INSTRUCTION"
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a review or an answer cannot be recorded; `field` is the input field at fault."""
-
-    code: str
-    message: str
-    field: str
-
-
-ALREADY_ANSWERED = Refusal("CONFLICT", "The review has already been answered.", "reviewId")
-
-
-class ReviewRefused(Exception):
-    """Raised when a review or an answer is refused."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.message)
-        self.refusal = refusal
+REVIEW_OPERATION = "supervision.review"
+RESPOND_OPERATION = "supervision.respond"
+ALREADY_ANSWERED = "The review has already been answered."
 
 
 def is_overdue(review: SupervisionReview, today: dt.date) -> bool:
@@ -50,29 +35,27 @@ def is_overdue(review: SupervisionReview, today: dt.date) -> bool:
     )
 
 
-def text_refusal(text: str, field: str) -> Refusal | None:
-    """Why an instruction or answer text is refused (empty or too long), or None."""
+def check_text(problems: Problems, text: str, field: str) -> None:
+    """Record why an instruction or answer text at the input `field` is refused (empty or too
+    long), if it is."""
     cleaned = text.strip()
     if not cleaned:
-        return Refusal("INVALID", "Must not be empty.", field)
-    if len(cleaned) > MAX_TEXT_LENGTH:
-        return Refusal("INVALID", f"At most {MAX_TEXT_LENGTH} characters.", field)
-    return None
+        problems.add("INVALID", "Must not be empty.", "input", field)
+    elif len(cleaned) > MAX_TEXT_LENGTH:
+        problems.add("INVALID", f"At most {MAX_TEXT_LENGTH} characters.", "input", field)
 
 
-def review_refusals(
+def review_problems(
     milestone: Milestone, instruction: str, respond_by: dt.date | None, today: dt.date
-) -> list[Refusal]:
+) -> Problems:
     """Every reason a review of `milestone` is refused: done milestone, bad text, past date."""
-    refusals = []
+    problems = Problems()
     if milestone.status == MilestoneStatus.DONE:
-        refusals.append(Refusal("INVALID", "The milestone is already done.", "milestoneId"))
-    refusal = text_refusal(instruction, "instruction")
-    if refusal is not None:
-        refusals.append(refusal)
+        problems.add("INVALID", "The milestone is already done.", "input", "milestoneId")
+    check_text(problems, instruction, "instruction")
     if respond_by is not None and respond_by < today:
-        refusals.append(Refusal("INVALID", "The respond-by date is in the past.", "respondBy"))
-    return refusals
+        problems.add("INVALID", "The respond-by date is in the past.", "input", "respondBy")
+    return problems
 
 
 async def site_manager_ids(project_id: int) -> list[int]:
@@ -103,6 +86,27 @@ async def create_review(
     return review
 
 
+async def review_milestone(
+    actor: User | Access,
+    milestone_id: int | None,
+    instruction: str,
+    respond_by: dt.date | None,
+    today: dt.date,
+) -> SupervisionReview:
+    """Give a supervision instruction on a milestone the reviewer sees (reviewMilestone).
+
+    Refused: NOT_FOUND for a milestone that is missing or hidden; INVALID for a done
+    milestone, an empty or over-long instruction, a respond-by date before `today`.
+    """
+    access = access_of(actor)
+    reviewer = acting_user(access)
+    milestone = await access.milestone(milestone_id, ("input", "milestoneId"))
+    review_problems(milestone, instruction, respond_by, today).raise_if_any()
+    review = await create_review(reviewer, milestone, instruction, respond_by)
+    await audit.record(reviewer, REVIEW_OPERATION, review)
+    return review
+
+
 async def respond(review: SupervisionReview, responder: User, response: str) -> SupervisionReview:
     """Record the answer if nobody answered first (a conditional update), else CONFLICT."""
     now = utc_now()
@@ -110,8 +114,32 @@ async def respond(review: SupervisionReview, responder: User, response: str) -> 
         response=response.strip(), responded_at=now, responded_by_id=responder.id
     )
     if not updated:
-        raise ReviewRefused(ALREADY_ANSWERED)
+        raise Refused("CONFLICT", ALREADY_ANSWERED, ("input", "reviewId"))
     await review.refresh_from_db()
+    return review
+
+
+async def respond_to_review(
+    actor: User | Access, review_id: int | None, response: str
+) -> SupervisionReview:
+    """Answer a supervision instruction on a project the responder sees (respondToReview).
+
+    Refused: NOT_FOUND for a review that is missing or hidden (`review_id` None: malformed);
+    CONFLICT when it has been answered already; INVALID for an empty or over-long answer.
+    """
+    access = access_of(actor)
+    responder = acting_user(access)
+    review = await SupervisionReview.get_or_none(pk=review_id) if review_id is not None else None
+    if review is None or not await access.can_see_project(review.project_id):
+        raise Refused("NOT_FOUND", "No such review.", ("input", "reviewId"))
+    problems = Problems()
+    if review.responded_at is not None:
+        problems.add("CONFLICT", ALREADY_ANSWERED, "input", "reviewId")
+    check_text(problems, response, "response")
+    problems.raise_if_any()
+    before = audit.snapshot(review)
+    review = await respond(review, responder, response)
+    await audit.record(responder, RESPOND_OPERATION, review, before=before)
     return review
 
 
@@ -131,8 +159,6 @@ def open_reviews(flt: ReviewFilter, user: User) -> QuerySet[SupervisionReview]:
         queryset = queryset.filter(project_id__in=list(flt.project_ids))
     if flt.overdue_only:
         queryset = queryset.filter(respond_by__lt=flt.today)
-    if not sees_every_project(user):
-        managed = Project.filter(site_managers__id=user.id).values("id")
-        queryset = queryset.filter(project_id__in=Subquery(managed))
+    queryset = project_scope(user).filter(queryset)
     undated_last = Case(When(respond_by__isnull=True, then="1"), default="0")
     return queryset.annotate(undated=undated_last).order_by("undated", "respond_by", "id")

@@ -1,8 +1,9 @@
-"""The command line: migrate, seed-demo, create-user, print-schema."""
+"""The command line: --help, migrate, seed-demo, create-user, print-schema."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,22 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    for command in (
+        "serve",
+        "migrate",
+        "makemigrations",
+        "seed-demo",
+        "create-user",
+        "print-schema",
+        "fetch-graphiql",
+        "seed-scale",
+    ):
+        assert command in result.stdout
+
+
 def test_seed_demo_is_idempotent(workdir: Path) -> None:
     first = run_cli(workdir, "seed-demo")
     assert first.returncode == 0, first.stderr
@@ -44,8 +61,6 @@ def test_seed_demo_is_idempotent(workdir: Path) -> None:
 
 
 def test_create_user_reads_the_password_from_stdin(workdir: Path) -> None:
-    import sqlite3
-
     result = run_cli(
         workdir,
         "create-user",

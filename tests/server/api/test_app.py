@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from server.api.app import sweep_stale_uploads
-from server.api.multipart import spool_folder
+from server.api.upload_spool import spool_folder
 from server.settings import Settings
 
 

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from server.api.documents import INTROSPECTION_ANSWERS_KEPT
 from server.settings import Settings
 from tests.conftest import Account
-from tests.server.api.test_query_budget import fragment_bomb
+from tests.server.api.query_budget.measuring import fragment_bomb
 
 
 async def post(client: httpx.AsyncClient, query: str, **extra: Any) -> httpx.Response:

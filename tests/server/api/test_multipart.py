@@ -5,188 +5,30 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import errno
 import json
-import os
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from server.api import multipart
-from server.api.multipart import (
-    PROCESSING_ALLOWANCE_SECONDS,
-    MultipartError,
-    UploadedFile,
-    read_multipart,
-    remove_stale_uploads,
-    spool_folder,
-)
+from schema.relay import global_id
 from server.api.slow_clients import ReadBudget
 from server.domain.models import Photo, Project
 from server.settings import Settings
 from tests.images import jpeg_bytes
+from tests.server.api.multipart_requests import (
+    BOUNDARY,
+    echo_app,
+    spooled_files,
+    upload_head,
+    upload_request,
+)
 from tests.uploads import UPLOAD_PHOTO, post_multipart
 
 MB = 1024 * 1024
-BOUNDARY = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
-
-
-def upload_head(project_gid: str) -> bytes:
-    """A multipart body up to the first bytes of its file part, as browsers write it."""
-    operations = json.dumps(
-        {"query": UPLOAD_PHOTO, "variables": {"input": {"projectId": project_gid, "file": None}}}
-    )
-    return (
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
-        f"{operations}\r\n"
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="map"\r\n\r\n'
-        '{"0": ["variables.input.file"]}\r\n'
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="0"; filename="big.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode()
-
-
-def spooled_files(settings: Settings) -> set[Path]:
-    folder = spool_folder(settings)
-    return set(folder.iterdir()) if folder.exists() else set()
-
-
-def echo_app(settings: Settings) -> httpx.AsyncClient:
-    """A client of an app that answers with what read_multipart made of the body."""
-
-    def describe(value: Any) -> Any:
-        if isinstance(value, UploadedFile):
-            return {
-                "file": value.filename,
-                "bytes": value.path.read_bytes().decode(),
-                "folder": str(value.path.parent),
-            }
-        if isinstance(value, dict):
-            return {key: describe(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [describe(item) for item in value]
-        return value
-
-    async def echo(request: Request) -> JSONResponse:
-        try:
-            operations, files = await read_multipart(request, settings)
-        except MultipartError as exc:
-            return JSONResponse({"error": exc.message, "code": exc.code}, exc.status)
-        try:
-            return JSONResponse(describe(operations))
-        finally:
-            for upload in files.values():
-                upload.discard()
-
-    app = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-
-
-@pytest.fixture
-def echo_client(settings: Settings) -> httpx.AsyncClient:
-    """A client of the echo app under the test settings."""
-    return echo_app(settings)
-
-
-async def echo_post(client: httpx.AsyncClient, operations: Any, file_map: Any, files: Any) -> Any:
-    return await client.post(
-        "/echo",
-        data={"operations": json.dumps(operations), "map": json.dumps(file_map)},
-        files=files,
-        headers={"X-Requested-With": "XMLHttpRequest"},
-    )
-
-
-async def test_files_in_lists_and_one_file_at_several_paths(
-    echo_client: httpx.AsyncClient, settings: Settings
-) -> None:
-    operations = {
-        "query": "mutation($a: Upload, $many: [Upload], $again: Upload) { x }",
-        "variables": {"a": None, "many": [None, None], "again": None},
-    }
-    file_map = {
-        "0": ["variables.a", "variables.again"],
-        "1": ["variables.many.0"],
-        "2": ["variables.many.1"],
-    }
-    files = {
-        "0": ("a.txt", b"first", "text/plain"),
-        "1": ("b.txt", b"second", "text/plain"),
-        "2": ("c.txt", b"third", "text/plain"),
-    }
-    response = await echo_post(echo_client, operations, file_map, files)
-    assert response.status_code == 200, response.text
-    variables = response.json()["variables"]
-    assert variables["a"] == {
-        "file": "a.txt",
-        "bytes": "first",
-        "folder": str(spool_folder(settings)),
-    }
-    assert variables["again"] == variables["a"]
-    assert [item["bytes"] for item in variables["many"]] == ["second", "third"]
-
-
-@pytest.mark.parametrize(
-    ("operations", "file_map", "message"),
-    [
-        ({"query": "q", "variables": {"a": None}}, {"0": ["variables.b"]}, "does not exist"),
-        ({"query": "q", "variables": {"a": [None]}}, {"0": ["variables.a.3"]}, "does not exist"),
-        ({"query": "q", "variables": {"a": None}}, {"0": ["query"]}, "into `variables`"),
-        ({"query": "q", "variables": {"a": None}}, {"0": "variables.a"}, "list of path"),
-        ({"query": "q", "variables": {"a": None}}, {"0": ["variables.a"], "9": ["x"]}, "not sent"),
-        ([{"query": "q"}], {"0": ["0.variables.a"]}, "batching"),
-    ],
-    ids=["missing-key", "missing-index", "outside-variables", "not-a-list", "unsent", "batch"],
-)
-async def test_bad_maps_are_400(
-    echo_client: httpx.AsyncClient,
-    settings: Settings,
-    operations: Any,
-    file_map: Any,
-    message: str,
-) -> None:
-    before = spooled_files(settings)
-    files = {"0": ("a.jpg", b"data", "image/jpeg")}
-    response = await echo_post(echo_client, operations, file_map, files)
-    assert response.status_code == 400
-    assert message in response.json()["error"]
-    assert spooled_files(settings) == before
-
-
-async def upload_request(
-    client: httpx.AsyncClient,
-    account: Any,
-    project: Project,
-    *,
-    map_part: str | None = None,
-    files: dict[str, tuple[str, bytes, str]] | None = None,
-    headers: dict[str, str] | None = None,
-    query: str = UPLOAD_PHOTO,
-) -> httpx.Response:
-    from schema.relay import global_id
-
-    operations = {
-        "query": query,
-        "variables": {"input": {"projectId": global_id("Project", project.id), "file": None}},
-    }
-    sent = {"Apollo-Require-Preflight": "true"} if headers is None else headers
-    return await client.post(
-        "/graphql",
-        data={
-            "operations": json.dumps(operations),
-            "map": map_part or json.dumps({"0": ["variables.input.file"]}),
-        },
-        files=files if files is not None else {"0": ("a.jpg", jpeg_bytes(), "image/jpeg")},
-        headers={**sent, **account.headers},
-    )
 
 
 @pytest.fixture
@@ -226,8 +68,6 @@ async def post_parts(
     **parts: str,
 ) -> httpx.Response:
     """POST an upload of one photo whose `operations` and `map` parts are sent as given."""
-    from schema.relay import global_id
-
     operations = {
         "query": UPLOAD_PHOTO,
         "variables": {"input": {"projectId": global_id("Project", project.id), "file": None}},
@@ -276,90 +116,6 @@ async def test_hostile_json_parts_are_400(
     assert await Photo.all().count() == 0
 
 
-@contextlib.contextmanager
-def spool_folder_blocked(settings: Settings) -> Iterator[None]:
-    """A regular file where the spool folder goes, so creating or writing in it fails."""
-    folder = Path(settings.media_root) / ".incoming"
-    assert folder == spool_folder(settings)
-    parked = folder.with_name(".incoming.parked")
-    if folder.exists():
-        folder.rename(parked)
-    folder.write_text("a file where the folder should be: spooling beneath it fails")
-    try:
-        yield
-    finally:
-        folder.unlink()
-        if parked.exists():
-            parked.rename(folder)
-
-
-async def test_an_upload_the_server_cannot_spool_is_a_503_to_retry(
-    client: httpx.AsyncClient, office: Any, project: Project, settings: Settings
-) -> None:
-    before = spooled_files(settings)
-    with spool_folder_blocked(settings):
-        response = await upload_request(client, office, project)
-    assert response.status_code == 503, response.text
-    error = response.json()["errors"][0]
-    assert error["extensions"]["code"] == "UNAVAILABLE"
-    assert "cannot store uploads now" in error["message"]
-    assert int(response.headers["retry-after"]) > 0
-    assert await Photo.all().count() == 0
-    assert spooled_files(settings) == before
-    allowed = await upload_request(client, office, project)
-    assert allowed.json()["data"]["uploadPhoto"]["errors"] == []
-
-
-async def test_a_disk_that_fills_while_spooling_is_a_503_and_the_file_is_removed(
-    client: httpx.AsyncClient,
-    office: Any,
-    project: Project,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The second file of the request hits a full disk halfway: both spooled files go."""
-    opened: list[Path] = []
-    open_spool_file = multipart._open_spool_file
-
-    class FillingUp:
-        """A spool file on a disk with room for 100 bytes."""
-
-        def __init__(self, handle: Any) -> None:
-            self.handle, self.written = handle, 0
-
-        def write(self, data: bytes) -> int:
-            if self.written + len(data) > 100:
-                raise OSError(errno.ENOSPC, "No space left on device")
-            self.written += len(data)
-            return self.handle.write(data)
-
-        def close(self) -> None:
-            self.handle.close()
-
-    def filling_up(folder: Path) -> tuple[Path, Any]:
-        path, handle = open_spool_file(folder)
-        opened.append(path)
-        return path, FillingUp(handle) if len(opened) == 2 else handle
-
-    monkeypatch.setattr(multipart, "_open_spool_file", filling_up)
-    before = spooled_files(settings)
-    file_map = {"0": ["variables.input.file"], "1": ["variables.input.file"]}
-    files = {
-        "0": ("a.jpg", b"small enough", "image/jpeg"),
-        "1": ("b.jpg", jpeg_bytes(), "image/jpeg"),
-    }
-    response = await upload_request(
-        client, office, project, map_part=json.dumps(file_map), files=files
-    )
-    assert response.status_code == 503, response.text
-    assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
-    assert "retry-after" in response.headers
-    assert len(opened) == 2
-    assert not any(path.exists() for path in opened)
-    assert spooled_files(settings) == before
-    assert await Photo.all().count() == 0
-
-
 async def test_file_part_missing_from_map(
     client: httpx.AsyncClient, office: Any, project: Project, settings: Settings
 ) -> None:
@@ -401,8 +157,6 @@ async def test_a_30_mb_file_stops_the_read_and_stores_nothing(
     client: httpx.AsyncClient, office: Any, project: Project, settings: Settings
 ) -> None:
     """The body is streamed: reading stops at the limit, long before the 30 MB are sent."""
-    from schema.relay import global_id
-
     head = upload_head(global_id("Project", project.id))
     sent = 0
 
@@ -452,8 +206,6 @@ async def test_oversized_operations_part(
 async def test_one_file_for_two_aliased_uploads(
     client: httpx.AsyncClient, office: Any, project: Project
 ) -> None:
-    from schema.relay import global_id
-
     query = """
     mutation($a: UploadPhotoInput!, $b: UploadPhotoInput!) {
       first: uploadPhoto(input: $a) { photo { id } errors { code } }
@@ -581,27 +333,6 @@ async def test_an_upload_below_the_minimum_rate_is_refused_and_its_file_removed(
     assert "slower than 1e+09 bytes a second" in response.json()["error"]
     assert spooled
     assert spooled_files(settings) == before
-
-
-def test_stale_spooled_files_are_removed_and_live_ones_kept(
-    settings: Settings, tmp_path: Path
-) -> None:
-    local = dataclasses.replace(settings, media_root=str(tmp_path / "media"))
-    assert remove_stale_uploads(local) == 0  # no folder yet
-    folder = spool_folder(local)
-    folder.mkdir(parents=True)
-    crashed, live, nested = folder / "upload-a", folder / "upload-b", folder / "sub"
-    crashed.write_bytes(b"cut off by a crash")
-    live.write_bytes(b"still arriving")
-    nested.mkdir()
-    long_ago = time.time() - local.upload_deadline_seconds - PROCESSING_ALLOWANCE_SECONDS - 60
-    for path in (crashed, nested):
-        os.utime(path, (long_ago, long_ago))
-    assert remove_stale_uploads(local) == 1
-    assert not crashed.exists()
-    assert live.exists() and nested.exists()
-    assert remove_stale_uploads(local, now=time.time() + 10**6) == 1
-    assert not live.exists()
 
 
 async def test_a_user_past_their_uploads_at_once_is_refused_before_the_body_is_read(

@@ -15,7 +15,8 @@ from argon2 import PasswordHasher, extract_parameters
 
 from server.domain import accounts
 from server.domain.clock import utc_now
-from server.domain.models import LoginFailure, Role, User
+from server.domain.errors import Refused
+from server.domain.models import AuditEntry, LoginFailure, Role, User
 from server.settings import Settings
 from tests.conftest import TEST_PASSWORD, MakeAccount
 
@@ -25,9 +26,9 @@ HOME = "198.51.100.7"
 
 async def refusal(
     settings: Settings, username: str, password: str, address: str = STRANGER
-) -> accounts.LoginRefused:
-    """The LoginRefused raised by signing in with these credentials."""
-    with pytest.raises(accounts.LoginRefused) as refused:
+) -> Refused:
+    """The refusal raised by signing in with these credentials."""
+    with pytest.raises(Refused) as refused:
         await accounts.check_credentials(settings, username, password, address)
     return refused.value
 
@@ -308,9 +309,9 @@ async def test_a_disabled_user_is_refused(settings: Settings, office_user: User)
 async def test_issue_token_refuses_an_over_long_device_name(
     settings: Settings, office_user: User
 ) -> None:
-    with pytest.raises(accounts.LoginRefused) as refused:
+    with pytest.raises(Refused) as refused:
         await accounts.issue_token(settings, office_user, "phone" * 100)
-    assert refused.value.code == "INVALID"
+    assert (refused.value.code, refused.value.field) == ("INVALID", ("input", "deviceName"))
     issued = await accounts.issue_token(settings, office_user, "phone")
     assert await accounts.authenticate(issued.token) == office_user
 
@@ -319,3 +320,18 @@ async def test_issue_token_refuses_an_over_long_device_name(
 async def office_user(make_account: MakeAccount) -> User:
     """An office user named `office` whose password is TEST_PASSWORD."""
     return (await make_account(Role.OFFICE, "office")).user
+
+
+async def test_sign_in_and_out_are_audited(settings: Settings, office_user: User) -> None:
+    issued = await accounts.sign_in(settings, office_user, "phone")
+    await accounts.sign_out(office_user, issued.token)
+    assert await accounts.authenticate(issued.token) is None
+    for token in (issued.token, None):
+        with pytest.raises(Refused) as refused:
+            await accounts.sign_out(office_user, token)
+        assert refused.value.code == "UNAUTHENTICATED"
+    entries = await AuditEntry.filter(object_id=str(office_user.id)).order_by("id")
+    assert [(e.action, e.after) for e in entries] == [
+        ("login", {"device_name": "phone"}),
+        ("logout", {}),
+    ]

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from server.domain.access import EVERY_PROJECT, ProjectScope
 from server.domain.health import (
     Cutoffs,
     Health,
@@ -146,12 +147,12 @@ async def test_health_counts_by_programme_respect_a_site_manager(
     green = await factories.project("G", programmes=(programme, other))
     await green.site_managers.add(manager)
     cutoffs = Cutoffs.of(TODAY, settings)
-    counts = await health_counts_by_programme([programme.id, other.id], cutoffs)
+    counts = await health_counts_by_programme([programme.id, other.id], cutoffs, EVERY_PROJECT)
     assert counts == {
         programme.id: {Health.RED: 1, Health.GREEN: 1},
         other.id: {Health.GREEN: 1},
     }
-    mine = await health_counts_by_programme([programme.id], cutoffs, manager.id)
+    mine = await health_counts_by_programme([programme.id], cutoffs, ProjectScope(manager.id))
     assert mine == {programme.id: {Health.GREEN: 1}}
 
 

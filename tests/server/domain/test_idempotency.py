@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from server.domain.clock import utc_now
+from server.domain.errors import Refused
 from server.domain.idempotency import (
+    KEY_FIELD,
     KEY_RULE,
     MAX_KEY_LENGTH,
-    KeyReused,
     KeyUse,
     fingerprint,
     key_problem,
@@ -21,7 +22,7 @@ from server.domain.idempotency import (
     remember_result,
 )
 from server.domain.models import IdempotencyRecord, Project, Role, ShortageKind, User
-from server.domain.photos import upload_key_use
+from server.domain.photo_uploads import upload_key_use
 from server.settings import Settings
 from tests.conftest import MakeAccount
 from tests.images import jpeg_bytes
@@ -111,8 +112,9 @@ async def test_same_input_replays_and_another_input_conflicts(user: User) -> Non
     assert await previous_result(first) is None
     await remember_result(first, 41)
     assert await previous_result(KeyUse.of(user, OPERATION, "k-1", {"title": "缺人"})) == 41
-    with pytest.raises(KeyReused) as refused:
+    with pytest.raises(Refused) as refused:
         await previous_result(KeyUse.of(user, OPERATION, "k-1", {"title": "缺料"}))
+    assert (refused.value.code, refused.value.field) == ("CONFLICT", KEY_FIELD)
     assert "different request" in refused.value.message
     assert await previous_result(None) is None
     await remember_result(None, 99)

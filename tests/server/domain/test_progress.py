@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
+from server.domain.access import EVERY_PROJECT, ProjectScope
 from server.domain.models import TaskSheet
 from server.domain.progress import Execution, investment_by_programme, progress_by_programme
 from tests import factories
@@ -33,7 +34,9 @@ async def test_execution_index_per_programme_project_and_unit() -> None:
     await factories.milestone(late, _day(10))
     await factories.milestone(outside, _day(-10))
 
-    found = (await progress_by_programme([programme.id, other.id], STATUS))[programme.id]
+    found = (await progress_by_programme([programme.id, other.id], STATUS, EVERY_PROJECT))[
+        programme.id
+    ]
     assert (found.execution.finished, found.execution.baselined) == (4, 5)
     assert found.execution.index == 0.8 and found.execution.meets_target is False
     assert [(e.key, e.finished, e.baselined) for e in found.by_project] == [
@@ -43,7 +46,7 @@ async def test_execution_index_per_programme_project_and_unit() -> None:
     assert found.by_project[1].meets_target is True
     assert [(e.key, e.index) for e in found.by_unit] == [("城投公司", 1 / 3), ("徐工集团", 1.5)]
 
-    manager_view = await progress_by_programme([programme.id], STATUS, visible_to_manager=0)
+    manager_view = await progress_by_programme([programme.id], STATUS, ProjectScope(0))
     assert manager_view[programme.id].execution.baselined == 0
     assert manager_view[programme.id].execution.index is None
     assert manager_view[programme.id].execution.meets_target is None
@@ -71,7 +74,7 @@ async def test_investment_uses_the_newest_revision_of_the_programme_year() -> No
     await TaskSheet.create(
         project=second, year=2020, revision=1, annual_investment_target=money("0.10")
     )
-    found = await investment_by_programme([programme.id, empty.id])
+    found = await investment_by_programme([programme.id, empty.id], EVERY_PROJECT)
     assert found[programme.id] == (money("1250.60"), money("300.25"))
     assert found[empty.id] == (None, None)
 

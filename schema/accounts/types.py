@@ -1,0 +1,49 @@
+"""The account types: the User and their Role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from graphene import ResolveInfo
+
+from schema.projects.pages import user_projects
+from schema.relay import Node
+from server.domain import models
+
+Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")
+
+
+class User(graphene.ObjectType):
+    """A person who signs in."""
+
+    class Meta:
+        interfaces = (Node,)
+
+    username = graphene.String(required=True, description="Sign-in name.")
+    display_name = graphene.String(required=True, description="Name shown to others.")
+    role = graphene.Field(Role, required=True, description="What the user does.")
+    unit = graphene.String(description="The user's organisation or department.")
+    projects = graphene.Field(
+        "schema.projects.types.ProjectConnection",
+        required=True,
+        first=graphene.Int(description="Page size: 20 by default, at most 100."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="The projects this user works on (runs the site of), by code.",
+    )
+
+    @classmethod
+    async def get_node(cls, info: ResolveInfo, pk: int) -> models.User | None:
+        if info.context.user is None:
+            return None
+        return await models.User.get_or_none(pk=pk)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
+        return isinstance(root, models.User)
+
+    @staticmethod
+    async def resolve_projects(
+        root: models.User, info: ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> Any:
+        return await user_projects(info, root, first, after)

@@ -1,0 +1,273 @@
+"""The project types: Project with its lists, and the filter, order and page of projects.
+
+The task sheet types live in `schema.projects.sheets` and are re-exported here, so every
+type of the domain is `schema.projects.types.<Name>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from graphene import ResolveInfo
+
+from schema.loaders import then
+from schema.loaders.projects import (
+    ProjectHealthLoader,
+    ProjectLoader,
+    ProjectProgrammesLoader,
+    ProjectSiteManagersLoader,
+    ProjectTaskSheetsLoader,
+)
+from schema.loaders.schedule import (
+    FilteredMilestonesLoader,
+    ProjectPhasesLoader,
+    ProjectScheduleLoader,
+)
+from schema.loaders.tickets import OpenTicketCountLoader
+from schema.photos.types import project_photos
+from schema.projects.sheets import TaskItem, TaskSheet
+from schema.relay import CountableConnection, Node, paginate_list
+from schema.scalars import Date, Decimal
+from schema.schedule.types import MilestoneConnection, MilestoneStatus
+from schema.tickets.types import project_tickets
+from server.domain import health, models
+from server.domain.schedule import ProjectSchedule
+
+__all__ = [
+    "GeoPoint",
+    "Health",
+    "MilestoneFilter",
+    "Project",
+    "ProjectConnection",
+    "ProjectFilter",
+    "ProjectOrder",
+    "ProjectStatus",
+    "TaskItem",
+    "TaskSheet",
+    "enum_value",
+]
+
+ProjectStatus = graphene.Enum.from_enum(
+    models.ProjectStatus, description="Where a project stands as a whole."
+)
+Health = graphene.Enum.from_enum(
+    health.Health,
+    description="The five-colour status board. Thresholds are settings; these are the defaults.",
+)
+
+
+def enum_value(member: Any) -> Any:
+    """The plain value of a GraphQL enum argument (graphene hands over enum members)."""
+    return getattr(member, "value", member)
+
+
+class GeoPoint(graphene.ObjectType):
+    """A WGS 84 position."""
+
+    latitude = graphene.Float(required=True, description="Degrees north.")
+    longitude = graphene.Float(required=True, description="Degrees east.")
+
+
+class MilestoneFilter(graphene.InputObjectType):
+    """Which milestones of a timetable to list."""
+
+    status = graphene.InputField(MilestoneStatus, description="Only milestones with this status.")
+    overdue_only = graphene.Boolean(description="Only open milestones past their planned date.")
+
+
+class Project(graphene.ObjectType):
+    """A major construction project followed on the wall chart."""
+
+    class Meta:
+        interfaces = (Node,)
+
+    code = graphene.String(required=True, description="The project's reference code.")
+    name = graphene.String(required=True, description="The project's name.")
+    programmes = graphene.List(
+        graphene.NonNull("schema.programmes.types.Programme"),
+        required=True,
+        description="The programmes the project belongs to.",
+    )
+    responsible_unit = graphene.String(required=True, description="责任单位.")
+    lead_official = graphene.String(description="责任领导.")
+    town = graphene.String(description="镇(街): the town or street the site is in.")
+    location = graphene.Field(GeoPoint, description="Where the site is.")
+    site_radius_meters = graphene.Int(description="Photos within this radius count as on site.")
+    total_investment = graphene.Field(Decimal, description="Total investment, 万元.")
+    status = graphene.Field(ProjectStatus, required=True, description="Overall status.")
+    health = graphene.Field(Health, required=True, description="Colour on the status board.")
+    planned_start = graphene.Field(Date, description="Planned start of works.")
+    planned_finish = graphene.Field(Date, description="Planned completion.")
+    forecast_finish = graphene.Field(
+        Date, description="Planned completion pushed by the latest milestone forecast."
+    )
+    site_managers = graphene.List(
+        graphene.NonNull("schema.accounts.types.User"),
+        required=True,
+        description="Who runs the site.",
+    )
+    task_sheet = graphene.Field(
+        TaskSheet,
+        year=graphene.Int(description="The year; the latest year when omitted."),
+        description="任务书: the latest revision of the sheet for the year.",
+    )
+    roadmap = graphene.List(
+        graphene.NonNull("schema.schedule.types.Phase"),
+        required=True,
+        description="路线图: the phases, ordered by sequence.",
+    )
+    milestones = graphene.Field(
+        MilestoneConnection,
+        required=True,
+        first=graphene.Int(description="Page size: 20 by default, at most 100."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        filter=graphene.Argument(MilestoneFilter, description="Which milestones to list."),
+        description="时间表: the milestones by planned date.",
+    )
+    next_milestone = graphene.Field(
+        "schema.schedule.types.Milestone",
+        description="The earliest open milestone by forecast date.",
+    )
+    photos = graphene.Field(
+        "schema.photos.types.PhotoConnection",
+        required=True,
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="Photos taken on site, newest first.",
+    )
+    tickets = graphene.Field(
+        "schema.tickets.types.ShortageTicketConnection",
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        filter=graphene.Argument("schema.tickets.types.TicketFilter"),
+        description="The project's shortage tickets the viewer may see, newest first.",
+    )
+    open_ticket_count = graphene.Int(
+        required=True, description="Tickets not yet resolved, closed or rejected."
+    )
+
+    @classmethod
+    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Project | None:
+        if not await info.context.access.can_see_project(pk):
+            return None
+        return await info.context.loaders.get(ProjectLoader).load(pk)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
+        return isinstance(root, models.Project)
+
+    @staticmethod
+    def resolve_location(root: models.Project, info: ResolveInfo) -> dict[str, float] | None:
+        if root.latitude is None or root.longitude is None:
+            return None
+        return {"latitude": root.latitude, "longitude": root.longitude}
+
+    @staticmethod
+    async def resolve_photos(
+        root: models.Project, info: ResolveInfo, first: int | None = None, after: str | None = None
+    ) -> Any:
+        return await project_photos(root.id, info, first, after)
+
+    @staticmethod
+    async def resolve_tickets(root: models.Project, info: ResolveInfo, **args: Any) -> Any:
+        return await project_tickets(root, info, **args)
+
+    @staticmethod
+    def resolve_open_ticket_count(root: models.Project, info: ResolveInfo) -> Any:
+        return info.context.loaders.get(OpenTicketCountLoader).load_now(root.id)
+
+    @staticmethod
+    async def resolve_programmes(root: models.Project, info: ResolveInfo) -> list[models.Programme]:
+        return await info.context.loaders.get(ProjectProgrammesLoader).load(root.id)
+
+    @staticmethod
+    async def resolve_site_managers(root: models.Project, info: ResolveInfo) -> list[models.User]:
+        return await info.context.loaders.get(ProjectSiteManagersLoader).load(root.id)
+
+    @staticmethod
+    def resolve_health(root: models.Project, info: ResolveInfo) -> Any:
+        return info.context.loaders.get(ProjectHealthLoader).load_now(root.id)
+
+    @staticmethod
+    def resolve_forecast_finish(root: models.Project, info: ResolveInfo) -> Any:
+        schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.id)
+        return then(schedule, lambda s: s.forecast_finish(root.planned_finish))
+
+    @staticmethod
+    async def resolve_task_sheet(
+        root: models.Project, info: ResolveInfo, year: int | None = None
+    ) -> models.TaskSheet | None:
+        sheets = await info.context.loaders.get(ProjectTaskSheetsLoader).load(root.id)
+        for sheet in sheets:  # newest year, then newest revision, first
+            if year is None or sheet.year == year:
+                return sheet
+        return None
+
+    @staticmethod
+    async def resolve_roadmap(root: models.Project, info: ResolveInfo) -> list[models.Phase]:
+        return await info.context.loaders.get(ProjectPhasesLoader).load(root.id)
+
+    @staticmethod
+    def resolve_milestones(
+        root: models.Project,
+        info: ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+        filter: Any = None,
+    ) -> Any:
+        status = enum_value(filter.status) if filter is not None else None
+        overdue_only = bool(filter is not None and filter.overdue_only)
+        if status is None and not overdue_only:
+            schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.id)
+            milestones = then(schedule, lambda s: s.milestones)
+        else:
+            key = (root.id, status, overdue_only)
+            milestones = info.context.loaders.get(FilteredMilestonesLoader).load(key)
+        return then(milestones, lambda ms: paginate_list(MilestoneConnection, ms, first, after))
+
+    @staticmethod
+    def resolve_next_milestone(root: models.Project, info: ResolveInfo) -> Any:
+        schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.id)
+        return then(schedule, ProjectSchedule.next_milestone)
+
+
+class ProjectConnection(CountableConnection):
+    """A page of projects."""
+
+    class Meta:
+        node = Project
+        description = "A page of projects."
+
+
+class ProjectOrder(graphene.Enum):
+    """How to order a list of projects."""
+
+    CODE = "CODE"
+    NAME = "NAME"
+    HEALTH = "HEALTH"
+
+    @property
+    def description(self) -> str:
+        return {
+            "CODE": "By code.",
+            "NAME": "By name, then code.",
+            "HEALTH": "Worst colour first (RED to BLUE), then by code.",
+        }[self.name]
+
+
+class ProjectFilter(graphene.InputObjectType):
+    """Which projects to list; all given conditions must hold."""
+
+    programme_codes = graphene.List(
+        graphene.NonNull(graphene.String), description="In a programme with one of these codes."
+    )
+    year = graphene.Int(description="In a programme of this year.")
+    town = graphene.String(description="In this town or street.")
+    responsible_unit = graphene.String(description="Of this responsible unit.")
+    health = graphene.List(graphene.NonNull(Health), description="With one of these colours.")
+    status = graphene.List(
+        graphene.NonNull(ProjectStatus), description="With one of these statuses."
+    )
+    search = graphene.String(description="Code or name contains this text.")

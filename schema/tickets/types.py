@@ -1,0 +1,255 @@
+"""The ticket and notification types, the ticket filter, and the ticket list of a project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from graphene import ResolveInfo
+
+from schema.errors import ApiError
+from schema.loaders.accounts import UserLoader
+from schema.loaders.projects import ProjectLoader
+from schema.loaders.schedule import MilestoneLoader
+from schema.loaders.tickets import ProjectTicketsLoader, TicketEventsLoader, visible_ticket
+from schema.permissions import viewer
+from schema.photos.types import PhotoConnection, ticket_photos
+from schema.relay import CountableConnection, Node, check_list_length, decode_id, paginate_list
+from schema.scalars import Date, DateTime, Decimal
+from server.domain import models, tickets
+
+ShortageKind = graphene.Enum.from_enum(models.ShortageKind, description="What is short on site.")
+Severity = graphene.Enum.from_enum(
+    models.Severity, description="How badly the shortage holds the site back."
+)
+TicketStatus = graphene.Enum.from_enum(
+    models.TicketStatus, description="Where a ticket is in the one-stop workflow."
+)
+TicketAction = graphene.Enum.from_enum(
+    tickets.TicketAction, description="A step of the one-stop workflow."
+)
+
+
+class TicketEvent(graphene.ObjectType):
+    """One step of a ticket's history."""
+
+    at = graphene.Field(DateTime, required=True, description="When it happened.")
+    actor = graphene.Field("schema.accounts.types.User", required=True, description="Who did it.")
+    action = graphene.String(
+        required=True, description="CREATE, or the TicketAction that was taken."
+    )
+    from_status = graphene.Field(TicketStatus, description="Status before; null on CREATE.")
+    to_status = graphene.Field(TicketStatus, required=True, description="Status after.")
+    note = graphene.String(description="What the actor wrote.")
+
+    @staticmethod
+    async def resolve_actor(root: models.TicketEvent, info: ResolveInfo) -> models.User:
+        return await info.context.loaders.get(UserLoader).load(root.actor_id)
+
+
+class ShortageTicket(graphene.ObjectType):
+    """A request for help with labour or materials, filed from site."""
+
+    class Meta:
+        interfaces = (Node,)
+
+    number = graphene.String(
+        required=True, description='Human reference, unique: "LAB-2026-0001", "MAT-2026-0001".'
+    )
+    project = graphene.Field(
+        "schema.projects.types.Project", required=True, description="The project that is short."
+    )
+    kind = graphene.Field(ShortageKind, required=True, description="Labour or material.")
+    title = graphene.String(required=True, description="What is short, in a line.")
+    description = graphene.String(description="More detail.")
+    severity = graphene.Field(Severity, required=True, description="How badly it holds work.")
+    trade = graphene.String(description="LABOUR: the trade needed, e.g. rebar fixers.")
+    headcount = graphene.Int(description="LABOUR: how many workers are missing.")
+    material = graphene.String(description="MATERIAL: what material is short.")
+    specification = graphene.String(description="MATERIAL: grade or specification.")
+    quantity = graphene.Field(Decimal, description="MATERIAL: how much is short.")
+    unit = graphene.String(description="MATERIAL: unit of the quantity, e.g. t, m³.")
+    needed_by = graphene.Field(Date, description="When the site needs it.")
+    blocking_milestone = graphene.Field(
+        "schema.schedule.types.Milestone", description="The milestone it holds back."
+    )
+    status = graphene.Field(TicketStatus, required=True, description="Where it is in the workflow.")
+    reporter = graphene.Field(
+        "schema.accounts.types.User", required=True, description="Who filed it."
+    )
+    assignee = graphene.Field(
+        "schema.accounts.types.User", description="The coordinator or office user working it."
+    )
+    created_at = graphene.Field(DateTime, required=True, description="When it was filed.")
+    updated_at = graphene.Field(DateTime, required=True, description="Last change.")
+    resolved_at = graphene.Field(DateTime, description="When it was last resolved.")
+    closed_at = graphene.Field(DateTime, description="When the reporter confirmed it.")
+    is_overdue = graphene.Boolean(
+        required=True, description="Not RESOLVED/CLOSED/REJECTED and neededBy before today."
+    )
+    satisfaction = graphene.Int(description="1-5, given on CONFIRM.")
+    events = graphene.List(
+        graphene.NonNull(TicketEvent), required=True, description="The history, oldest first."
+    )
+    photos = graphene.Field(
+        PhotoConnection,
+        required=True,
+        first=graphene.Int(),
+        after=graphene.String(),
+        description="Photos of the shortage, newest first.",
+    )
+
+    @classmethod
+    async def get_node(cls, info: ResolveInfo, pk: int) -> models.ShortageTicket | None:
+        return await visible_ticket(info.context, pk)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
+        return isinstance(root, models.ShortageTicket)
+
+    @staticmethod
+    async def resolve_project(root: models.ShortageTicket, info: ResolveInfo) -> models.Project:
+        return await info.context.loaders.get(ProjectLoader).load(root.project_id)
+
+    @staticmethod
+    async def resolve_blocking_milestone(
+        root: models.ShortageTicket, info: ResolveInfo
+    ) -> models.Milestone | None:
+        if root.blocking_milestone_id is None:
+            return None
+        return await info.context.loaders.get(MilestoneLoader).load(root.blocking_milestone_id)
+
+    @staticmethod
+    async def resolve_reporter(root: models.ShortageTicket, info: ResolveInfo) -> models.User:
+        return await info.context.loaders.get(UserLoader).load(root.reporter_id)
+
+    @staticmethod
+    async def resolve_assignee(
+        root: models.ShortageTicket, info: ResolveInfo
+    ) -> models.User | None:
+        if root.assignee_id is None:
+            return None
+        return await info.context.loaders.get(UserLoader).load(root.assignee_id)
+
+    @staticmethod
+    def resolve_is_overdue(root: models.ShortageTicket, info: ResolveInfo) -> bool:
+        return tickets.is_overdue(root, info.context.today)
+
+    @staticmethod
+    async def resolve_events(
+        root: models.ShortageTicket, info: ResolveInfo
+    ) -> list[models.TicketEvent]:
+        return await info.context.loaders.get(TicketEventsLoader).load(root.id)
+
+    @staticmethod
+    async def resolve_photos(
+        root: models.ShortageTicket,
+        info: ResolveInfo,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> PhotoConnection:
+        return await ticket_photos(root.id, info, first, after)
+
+
+class ShortageTicketConnection(CountableConnection):
+    """A page of shortage tickets."""
+
+    class Meta:
+        node = ShortageTicket
+
+
+class TicketFilter(graphene.InputObjectType):
+    """Which tickets to list; all conditions must hold."""
+
+    kind = graphene.Field(ShortageKind, description="Only this kind.")
+    status = graphene.List(graphene.NonNull(TicketStatus), description="Any of these statuses.")
+    severity = graphene.List(graphene.NonNull(Severity), description="Any of these severities.")
+    project_ids = graphene.List(graphene.NonNull(graphene.ID), description="Of these projects.")
+    assigned_to_me = graphene.Boolean(description="Only tickets assigned to the viewer.")
+    overdue_only = graphene.Boolean(description="Only overdue tickets (see isOverdue).")
+
+
+def ticket_query(filter: Any) -> tickets.TicketQuery:
+    """The domain's TicketQuery for a TicketFilter argument; malformed project IDs are errors."""
+    if not filter:
+        return tickets.TicketQuery()
+    check_list_length(filter.get("project_ids"), "filter.projectIds")
+    project_ids = None
+    if filter.get("project_ids") is not None:
+        project_ids = []
+        for index, gid in enumerate(filter["project_ids"]):
+            pk = decode_id(gid, "Project")
+            if pk is None:
+                raise ApiError("INVALID", f"filter.projectIds[{index}] is not a Project ID.")
+            project_ids.append(pk)
+    return tickets.TicketQuery(
+        kind=filter.get("kind"),
+        statuses=_distinct(filter.get("status")),
+        severities=_distinct(filter.get("severity")),
+        project_ids=tuple(project_ids) if project_ids is not None else None,
+        assigned_to_me=bool(filter.get("assigned_to_me")),
+        overdue_only=bool(filter.get("overdue_only")),
+    )
+
+
+def _distinct(values: list[Any] | None) -> tuple[Any, ...] | None:
+    """Enum values of a filter list, each once, in their first order (None stays None)."""
+    return tuple(dict.fromkeys(values)) if values is not None else None
+
+
+async def project_tickets(
+    root: models.Project,
+    info: ResolveInfo,
+    first: int | None = None,
+    after: str | None = None,
+    filter: Any = None,
+) -> ShortageTicketConnection:
+    """`Project.tickets`: the project's visible tickets, newest first, batched per request."""
+    viewer(info)
+    rows = await info.context.loaders.get(ProjectTicketsLoader).load(
+        (root.id, ticket_query(filter))
+    )
+    return paginate_list(ShortageTicketConnection, rows, first, after)
+
+
+class Notification(graphene.ObjectType):
+    """A message for the signed-in user, e.g. a step of their ticket."""
+
+    class Meta:
+        interfaces = (Node,)
+
+    kind = graphene.String(
+        required=True,
+        description="TICKET_TRANSITION, TICKET_ASSIGNED or SUPERVISION_INSTRUCTION.",
+    )
+    message = graphene.String(required=True, description="What happened, for people.")
+    ticket = graphene.Field(ShortageTicket, description="The ticket it is about, if visible.")
+    subject_id = graphene.ID(description="Global ID of what it is about, when not a ticket.")
+    created_at = graphene.Field(DateTime, required=True, description="When it was sent.")
+    read_at = graphene.Field(DateTime, description="When it was marked read; null if unread.")
+
+    @classmethod
+    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Notification | None:
+        user = info.context.user
+        if user is None:
+            return None
+        return await models.Notification.get_or_none(id=pk, user_id=user.id)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
+        return isinstance(root, models.Notification)
+
+    @staticmethod
+    async def resolve_ticket(
+        root: models.Notification, info: ResolveInfo
+    ) -> models.ShortageTicket | None:
+        if root.ticket_id is None:
+            return None
+        return await visible_ticket(info.context, root.ticket_id)
+
+
+class NotificationConnection(CountableConnection):
+    """A page of notifications, newest first."""
+
+    class Meta:
+        node = Notification

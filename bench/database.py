@@ -15,8 +15,8 @@ from pathlib import Path
 import asyncpg
 from tortoise import connections
 
+from server.db import apply_migrations, close_db, init_db
 from server.demo.scale import ScaleReport, seed_scale
-from server.domain.db import apply_migrations, close_db, init_db
 from server.settings import Settings
 
 FINGERPRINTED = (Path("server/domain/migrations"), Path("server/demo/scale"))

@@ -19,7 +19,7 @@ import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.queryset import QuerySet
 
-from server.domain.db import tortoise_config
+from server.db import tortoise_config
 from server.domain.models import Role, User
 from server.domain.overdue import (
     OverdueCursor,

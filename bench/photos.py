@@ -31,9 +31,9 @@ from PIL import Image
 
 from media import MediaStore, process_image
 from schema.relay import global_id
+from server.db import apply_migrations, close_db, init_db
 from server.domain.accounts import hash_password, token_digest
 from server.domain.clock import utc_now
-from server.domain.db import apply_migrations, close_db, init_db
 from server.domain.models import AuthToken, Project, Role, User
 from server.settings import Settings
 

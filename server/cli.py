@@ -14,10 +14,10 @@ import uvicorn
 from schema import build_schema
 from server.api.app import create_app
 from server.api.graphiql import fetch_assets
+from server.db import apply_migrations, close_db, init_db, make_migrations
 from server.demo import DEMO_USERS, is_empty, seed_demo
 from server.demo.scale import seed_scale
 from server.domain.accounts import create_user
-from server.domain.db import apply_migrations, close_db, init_db, make_migrations
 from server.domain.models import Role, User
 from server.settings import Settings, SettingsError
 

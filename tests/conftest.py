@@ -83,16 +83,14 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 def _table_names() -> list[str]:
     names: set[str] = set()
     for model in Tortoise.apps.get_models_iterable():
-        names.add(model._meta.db_table)
-        for field_name in model._meta.m2m_fields:
-            names.add(model._meta.fields_map[field_name].through)
+        description = model.describe(serializable=False)
+        names.add(description["table"])
+        names.update(field["through"] for field in description["m2m_fields"])
     return sorted(names)
 
 
-@pytest.fixture(autouse=True)
-async def clean_database(app: Starlette) -> AsyncIterator[None]:
-    """Every test starts from empty tables."""
-    yield
+async def empty_database() -> None:
+    """Empty every table (and reset PostgreSQL's id sequences)."""
     connection = connections.get("default")
     tables = _table_names()
     if BACKEND == "sqlite":
@@ -101,6 +99,13 @@ async def clean_database(app: Starlette) -> AsyncIterator[None]:
     else:
         quoted = ", ".join(f'"{t}"' for t in tables)
         await connection.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(app: Starlette) -> AsyncIterator[None]:
+    """Every test starts from empty tables."""
+    yield
+    await empty_database()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from server.api.graphql_http import GraphQLEndpoint, unavailable_response
 from server.api.photo_files import PhotoFileEndpoint
 from server.api.probes import Readiness, healthz
 from server.api.upload_spool import remove_stale_uploads
-from server.domain.db import UNREACHABLE_ERRORS, apply_migrations, close_db, init_db
+from server.db import UNREACHABLE_ERRORS, apply_migrations, close_db, init_db
 from server.settings import Settings
 
 logger = logging.getLogger("wallchart")

@@ -33,8 +33,8 @@ from server.api.query_budget import BudgetExceeded
 from server.api.request_body import check_declared_length, check_value, parse_json, read_limited
 from server.api.slow_clients import body_chunks
 from server.api.upload_slots import UploadSlots
+from server.db import is_unreachable
 from server.domain.accounts import authenticate
-from server.domain.db import is_unreachable
 from server.domain.models import User
 from server.settings import Settings
 

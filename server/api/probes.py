@@ -14,7 +14,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from server.domain.db import ping
+from server.db import ping
 from server.settings import Settings
 
 DATABASE_TIMEOUT_SECONDS = 2.0

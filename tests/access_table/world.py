@@ -21,11 +21,10 @@ from typing import Any
 
 import httpx
 from graphql_relay import to_global_id
-from tortoise import connections
 
 from server.domain.models import Notification, Role, Severity, TicketStatus, User
 from tests import factories
-from tests.conftest import BACKEND, TEST_PASSWORD, Account, _table_names
+from tests.conftest import TEST_PASSWORD, Account
 from tests.images import jpeg_bytes
 from tests.uploads import upload_photo
 
@@ -180,18 +179,6 @@ def login_accounts(client: httpx.AsyncClient, password_hash: str) -> MakeAccount
         return Account(user, token)
 
     return make
-
-
-async def empty_database() -> None:
-    """Delete every row, the way the suite's per-test cleaning does."""
-    connection = connections.get("default")
-    tables = _table_names()
-    if BACKEND == "sqlite":
-        for table in tables:
-            await connection.execute_script(f'DELETE FROM "{table}"')
-    else:
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        await connection.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
 async def post(

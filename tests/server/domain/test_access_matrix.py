@@ -51,11 +51,10 @@ from tests.access_table.world import (
     Row,
     World,
     build_world,
-    empty_database,
     login_accounts,
     post,
 )
-from tests.conftest import MakeAccount
+from tests.conftest import MakeAccount, empty_database
 
 Y, _ = SEEN, HIDDEN
 FORBID, NOPE, UNAUTH = "FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server.domain.db import pending_model_changes
+from server.db import pending_model_changes
 from server.settings import Settings
 
 

@@ -15,7 +15,8 @@ from graphql.pyutils import is_awaitable
 from tortoise.models import Model
 
 from schema.context import RequestContext
-from server.domain.rawsql import children_of, rows_by_id
+from server.domain.rawsql import rows_by_id
+from server.domain.reads import children_of, linked_rows
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,6 +44,27 @@ class ReadyLoader(DataLoader):
         if finished and future.exception() is None:  # type: ignore[union-attr]
             return future.result()  # type: ignore[union-attr]
         return self.load(key)
+
+
+class ByLinkLoader(DataLoader):
+    """The rows each project is linked to through a many-to-many relation (key: project id).
+
+    A subclass names the project's `relation` (such as "programmes"), the `target` model and
+    the `order_by` of each list; two statements per batch.
+    """
+
+    relation: ClassVar[str]
+    target: ClassVar[type[Model]]
+    order_by: ClassVar[tuple[str, ...]] = ("id",)
+
+    def __init__(self, context: RequestContext) -> None:
+        super().__init__()
+        self.context = context
+
+    async def batch_load_fn(self, project_ids: Iterable[int]) -> list[list[Any]]:
+        project_ids = list(project_ids)
+        found = await linked_rows(project_ids, self.relation, self.target, self.order_by)
+        return [found.get(pid, []) for pid in project_ids]
 
 
 def then(value_or_awaitable: T | Any, use: Callable[[T], R]) -> R | Any:

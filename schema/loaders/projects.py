@@ -3,13 +3,9 @@ task sheets."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
-from aiodataloader import DataLoader
-
-from schema.context import RequestContext
-from schema.loaders import ByIdLoader, ByParentLoader, ReadyLoader
+from schema.loaders import ByIdLoader, ByLinkLoader, ByParentLoader, ReadyLoader
 from server.domain import health, models
 from server.domain.health import Cutoffs
 
@@ -48,44 +44,20 @@ class TaskItemsLoader(ByParentLoader):
     order_by = ("position", "id")
 
 
-class ProjectProgrammesLoader(DataLoader):
-    """The programmes of each project (key: project id), in two statements per batch."""
+class ProjectProgrammesLoader(ByLinkLoader):
+    """The programmes of each project (key: project id), newest year first."""
 
-    def __init__(self, context: RequestContext) -> None:
-        super().__init__()
-        self.context = context
-
-    async def batch_load_fn(self, project_ids: Iterable[int]) -> list[list[models.Programme]]:
-        project_ids = list(project_ids)
-        pairs = await models.Project.filter(
-            id__in=project_ids, programmes__id__isnull=False
-        ).values_list("id", "programmes__id")
-        programmes = await models.Programme.filter(id__in={p for _, p in pairs}).order_by(
-            "-year", "code"
-        )
-        wanted: dict[int, set[int]] = defaultdict(set)
-        for project_id, programme_id in pairs:
-            wanted[project_id].add(programme_id)
-        return [[p for p in programmes if p.id in wanted[pid]] for pid in project_ids]
+    relation = "programmes"
+    target = models.Programme
+    order_by = ("-year", "code")
 
 
-class ProjectSiteManagersLoader(DataLoader):
-    """The site managers of each project (key: project id), in two statements per batch."""
+class ProjectSiteManagersLoader(ByLinkLoader):
+    """The site managers of each project (key: project id), by username."""
 
-    def __init__(self, context: RequestContext) -> None:
-        super().__init__()
-        self.context = context
-
-    async def batch_load_fn(self, project_ids: Iterable[int]) -> list[list[models.User]]:
-        project_ids = list(project_ids)
-        pairs = await models.Project.filter(
-            id__in=project_ids, site_managers__id__isnull=False
-        ).values_list("id", "site_managers__id")
-        users = await models.User.filter(id__in={u for _, u in pairs}).order_by("username")
-        wanted: dict[int, set[int]] = defaultdict(set)
-        for project_id, user_id in pairs:
-            wanted[project_id].add(user_id)
-        return [[u for u in users if u.id in wanted[pid]] for pid in project_ids]
+    relation = "site_managers"
+    target = models.User
+    order_by = ("username",)
 
 
 class ProjectHealthLoader(ReadyLoader):

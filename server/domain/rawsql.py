@@ -71,17 +71,3 @@ async def rows_by_id(model: type[M], ids: Iterable[int]) -> list[M]:
     """
     table = table_of(model)
     return await model.raw(f'SELECT * FROM "{table}" WHERE id IN ({int_list(ids)})')
-
-
-async def children_of(
-    model: type[M], parent_field: str, parent_ids: Iterable[int], order_by: Sequence[str]
-) -> dict[int, list[M]]:
-    """The rows of `model` whose `parent_field` is one of `parent_ids`, grouped by parent.
-
-    One statement; each parent's rows keep `order_by`. Parents without rows are absent.
-    """
-    rows = await model.filter(**{f"{parent_field}__in": list(parent_ids)}).order_by(*order_by)
-    grouped: dict[int, list[M]] = {}
-    for row in rows:
-        grouped.setdefault(getattr(row, parent_field), []).append(row)
-    return grouped

@@ -37,4 +37,8 @@ class Photo(Model):
     class Meta:
         table = "photo"
         unique_together = (("project", "sha256"),)
-        indexes = (("project_id", "uploaded_at"), ("milestone_id", "uploaded_at"))
+        indexes = (
+            ("project_id", "uploaded_at"),
+            ("milestone_id", "uploaded_at"),
+            ("ticket_id", "uploaded_at"),
+        )

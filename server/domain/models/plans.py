@@ -102,6 +102,7 @@ class TaskItem(Model):
 
     class Meta:
         table = "task_item"
+        indexes = (("sheet_id", "position"),)
 
 
 class Phase(Model):
@@ -118,6 +119,7 @@ class Phase(Model):
 
     class Meta:
         table = "phase"
+        indexes = (("project_id", "sequence"),)
 
 
 class Milestone(Model):
@@ -179,3 +181,4 @@ class Rebaseline(Model):
 
     class Meta:
         table = "rebaseline"
+        indexes = (("milestone_id", "at"),)

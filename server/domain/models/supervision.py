@@ -30,4 +30,8 @@ class SupervisionReview(Model):
 
     class Meta:
         table = "supervision_review"
-        indexes = (("responded_at", "respond_by"), ("project_id", "responded_at"))
+        indexes = (
+            ("responded_at", "respond_by"),
+            ("project_id", "responded_at"),
+            ("milestone_id", "created_at"),
+        )

@@ -103,6 +103,7 @@ class TicketEvent(Model):
 
     class Meta:
         table = "ticket_event"
+        indexes = (("ticket_id", "id"),)
 
 
 class TicketCounter(Model):

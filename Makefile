@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 POSTGRES_URL ?= $(or $(WALLCHART_TEST_POSTGRES_URL),postgres://postgres@127.0.0.1:5432/test)
 
-.PHONY: install run test test-sqlite test-postgres lint format schema migrations graphiql bench bench-quick
+.PHONY: install run test test-sqlite test-postgres lint format schema migrations graphiql bench bench-quick \
+	peer wrk
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,8 +52,30 @@ migrations: $(INSTALLED)
 graphiql: $(INSTALLED)
 	$(PY) -m server fetch-graphiql
 
-bench: $(INSTALLED)
+# The bench's peer, PostGraphile v4 (bench/postgraphile.json), installed with npm into var/.
+PEER_DIR := var/postgraphile
+PEER := $(PEER_DIR)/node_modules/postgraphile/package.json
+# Its load generator, wrk, from the distribution's packages.
+WRK_INSTALL := apt-get install -y -q wrk >/dev/null 2>&1
+
+bench: $(INSTALLED) peer wrk
 	$(PY) -m bench
+
+$(PEER): bench/postgraphile.json
+	mkdir -p $(PEER_DIR)
+	cp bench/postgraphile.json $(PEER_DIR)/package.json
+	cd $(PEER_DIR) && npm install --no-audit --no-fund --omit=dev --loglevel=error
+	touch $(PEER)
+
+peer:
+	@$(MAKE) --no-print-directory $(PEER) \
+		|| echo "PostGraphile not installed (no npm or no registry): the bench skips its peer rows."
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 \
+		|| { [ "$$(id -u)" = 0 ] && { $(WRK_INSTALL) || { apt-get update -q >/dev/null 2>&1 && $(WRK_INSTALL); }; }; } \
+		|| sudo -n $(WRK_INSTALL) \
+		|| echo "wrk not installed (apt-get install wrk failed): the bench skips its peer rows."
 
 bench-quick: $(INSTALLED)
 	$(PY) -m bench --quick

@@ -2,7 +2,8 @@
 
 Every figure of the table is a ratio against a baseline measured in the same run, so it holds
 on a noisy machine: GraphQL throughput over a bare Starlette route's, GraphQL latency over the
-raw SQL route's, cached-document latency over uncached. Raw numbers go to bench/results.json.
+raw SQL route's, cached-document latency over uncached. The peer rows (bench.versus) hold the
+same queries against PostGraphile v4, driven by wrk. Raw numbers go to bench/results.json.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from typing import Any
 
 import httpx
 
-from bench import budget, database, load, queries, servers
+from bench import budget, database, load, peer_report, queries, servers, versus
 from bench.app import BASELINES_ENV, COUNT_SQL_ENV
 from bench.compare import Side, compare, measured_row, throughput_verdict
 from bench.config import Config, config
 from bench.report import Row, table, write
+from bench.signin import login
 from bench.statements import full_scans, statement_counts, statements
 from server.demo.scale import BUSY_SITE_MANAGER, SUPERVISOR
 from server.settings import Settings
@@ -44,16 +46,6 @@ def graphql(query: str, token: str, **variables: Any) -> load.Request:
 def bare(path: str, token: str) -> load.Request:
     """A GET of a baseline route."""
     return load.Request(path, None, {"Authorization": f"Bearer {token}"})
-
-
-async def login(http: httpx.AsyncClient, username: str, password: str) -> str:
-    """A bearer token for a seeded user."""
-    body = {"query": queries.LOGIN, "variables": {"username": username, "password": password}}
-    answer = (await http.post("/graphql", json=body)).json()
-    payload = answer["data"]["login"]
-    if not payload["token"]:
-        raise RuntimeError(f"bench login of {username} failed: {payload['errors']}")
-    return payload["token"]
 
 
 async def disconnects(url: str, request: load.Request, count: int = 30) -> int:
@@ -205,10 +197,34 @@ async def measure_budget(cfg: Config, settings: Settings) -> list[Row]:
 async def measure_only(
     part: str, cfg: Config, settings: Settings, started: float
 ) -> tuple[list[Row], dict]:
-    """One part of the bench alone (`--only budget`)."""
-    assert part == "budget"
-    rows = await measure_budget(cfg, settings)
-    return rows, {"only": part, "seconds": round(time.perf_counter() - started, 1)}
+    """One part of the bench alone (`--only budget`, `--only peer`)."""
+    meta: dict[str, Any] = {"only": part}
+    rows = [] if part == "peer" else await measure_budget(cfg, settings)
+    if part == "peer":
+        meta["peer"] = await measure_peer(cfg, settings)
+    meta["seconds"] = round(time.perf_counter() - started, 1)
+    return rows, meta
+
+
+async def measure_peer(cfg: Config, settings: Settings) -> dict[str, Any]:
+    """The peer rows (bench.versus): their table as text, and their raw figures."""
+    reason = versus.unavailable(cfg.database_url)
+    if reason is None:
+        print("peer rows: wallchart vs PostGraphile, wrk at 4 connections ...", flush=True)
+        try:
+            rows, meta = await versus.measure(cfg.database_url, settings)
+        except RuntimeError as error:
+            reason = str(error)
+        else:
+            sent, failed = peer_report.requests(rows)
+            totals = f"peer rows: {sent} requests sent by wrk, {failed} failed"
+            return {
+                **meta,
+                "requests": {"sent": sent, "failed": failed},
+                "table": f"{versus.heading(meta)}\n{peer_report.table(rows)}\n{totals}",
+                "rows": [peer_report.summary(row) for row in rows],
+            }
+    return {"skipped": reason, "table": f"peer rows skipped: {reason}"}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -217,9 +233,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="SQLite, 500 projects, short runs")
     parser.add_argument(
         "--only",
-        choices=["budget"],
+        choices=["budget", "peer"],
         help="run one part alone: budget = the request-budget rows (hostile documents, "
-        "sign-ins, a 100 MB body)",
+        "sign-ins, a 100 MB body); peer = wallchart against PostGraphile",
     )
     args = parser.parse_args(argv)
     cfg = config(args.quick)
@@ -239,6 +255,8 @@ def main(argv: list[str] | None = None) -> None:
         rows, meta = asyncio.run(measure_only(args.only, cfg, settings, started))
     else:
         rows, meta = asyncio.run(measure(cfg, settings, started))
+        meta["peer"] = asyncio.run(measure_peer(cfg, settings))
+        meta["seconds"] = round(time.perf_counter() - started, 1)
     meta.update(
         {
             "database_url": cfg.database_url,
@@ -252,8 +270,12 @@ def main(argv: list[str] | None = None) -> None:
             "machine_busy_before": round(busy, 3),
         }
     )
-    print()
-    print(table(rows))
+    if rows:
+        print()
+        print(table(rows))
+    if "peer" in meta:
+        print()
+        print(meta["peer"]["table"])
     failed = sum(row.raw.get("failures", 0) for row in rows)
     sent = sum(
         side["requests"]
@@ -264,9 +286,10 @@ def main(argv: list[str] | None = None) -> None:
     meta["requests"] = {"sent": sent, "failed": failed}
     if busy > BUSY_WARNING:
         print(f"\nthe machine was {busy:.0%} busy with other work before the run")
-    print(f"\nrequests under load: {sent}, failed: {failed}")
-    unanswered = sum(row.raw.get("unanswered", 0) for row in rows)
-    print(f"request-budget rows: {unanswered} requests timed out, dropped or answered 5xx")
+    if rows:
+        print(f"\nrequests under load: {sent}, failed: {failed}")
+        unanswered = sum(row.raw.get("unanswered", 0) for row in rows)
+        print(f"request-budget rows: {unanswered} requests timed out, dropped or answered 5xx")
     cut = meta.get("disconnects")
     if cut:
         idle = cut["idle_in_transaction"]

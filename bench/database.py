@@ -52,6 +52,16 @@ def _asyncpg_url(url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1]
 
 
+def connection_url(url: str) -> str:
+    """The database URL as asyncpg takes it."""
+    return _asyncpg_url(url)
+
+
+def database_name(url: str) -> str:
+    """The name of the database a URL points at."""
+    return _server_and_name(url)[1]
+
+
 def _server_and_name(url: str) -> tuple[str, str]:
     base, _, name = _asyncpg_url(url).rpartition("/")
     return f"{base}/postgres", name.split("?")[0]

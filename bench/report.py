@@ -47,8 +47,12 @@ def table(rows: list[Row]) -> str:
         "full scans",
         "note",
     ]
-    cells = [header] + [_cell(row) for row in rows]
-    widths = [max(_width(line[i]) for line in cells) for i in range(len(header))]
+    return aligned([header] + [_cell(row) for row in rows])
+
+
+def aligned(cells: list[list[str]]) -> str:
+    """Rows of cells, the first a header, as an aligned plain-text table."""
+    widths = [max(_width(line[i]) for line in cells) for i in range(len(cells[0]))]
     lines = []
     for index, line in enumerate(cells):
         padded = [value + " " * (widths[i] - _width(value)) for i, value in enumerate(line)]

@@ -15,9 +15,10 @@ from typing import Any
 
 from graphql_relay import to_global_id
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from server.api.json_response import GraphQLJSONResponse
 from server.domain.accounts import token_digest
 from server.domain.clock import utc_now, zone_today
 from server.domain.health import HEALTH_SQL, Cutoffs
@@ -38,7 +39,7 @@ _LIVE_TOKEN_USER_SQL = (
 
 
 def _unauthenticated() -> Response:
-    return JSONResponse({"errors": [{"message": "Sign in first."}]}, status_code=401)
+    return GraphQLJSONResponse({"errors": [{"message": "Sign in first."}]}, status_code=401)
 
 
 async def _user_id(request: Request) -> int | None:
@@ -77,7 +78,7 @@ class Baselines:
         user_id = await _user_id(request)
         if user_id is None:
             return _unauthenticated()
-        return JSONResponse({"data": {"me": {"id": to_global_id("User", str(user_id))}}})
+        return GraphQLJSONResponse({"data": {"me": {"id": to_global_id("User", str(user_id))}}})
 
     async def home(self, request: Request) -> Response:
         """The site manager's home screen (`bench.queries.HOME`) in three statements."""
@@ -157,7 +158,7 @@ class Baselines:
                 }
             )
         me = {"id": to_global_id("User", str(user_id)), "projects": {"edges": edges}}
-        return JSONResponse({"data": {"me": me}})
+        return GraphQLJSONResponse({"data": {"me": me}})
 
     async def board(self, request: Request) -> Response:
         """The supervisor's board (`bench.queries.BOARD`): overdue rows and the summary."""
@@ -215,7 +216,7 @@ class Baselines:
             for group in groups
         ]
         data = {"overdueMilestones": {"edges": edges}, "overdueSummary": summary}
-        return JSONResponse({"data": data})
+        return GraphQLJSONResponse({"data": data})
 
 
 def _milestone(milestone: SimpleNamespace, today: dt.date) -> dict[str, Any]:

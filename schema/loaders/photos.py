@@ -10,7 +10,6 @@ from aiodataloader import DataLoader
 
 from schema.context import RequestContext
 from schema.loaders import ByIdLoader
-from schema.loaders.accounts import UserLoader
 from server.domain import models
 from server.domain.photo_lists import Owner, PhotoPage, photo_pages
 
@@ -24,8 +23,7 @@ class PhotoLoader(ByIdLoader):
 class PhotoPageLoader(DataLoader):
     """One page of each owner's photos, newest first (key: owner id, offset, page size).
 
-    One statement per distinct (offset, page size), whatever the number of owners; the
-    uploaders come with it and are handed to the user loader.
+    One statement per distinct (offset, page size), whatever the number of owners.
     """
 
     owner: ClassVar[Owner]
@@ -40,13 +38,10 @@ class PhotoPageLoader(DataLoader):
         for owner_id, start, limit in keys:
             owners_by_window[(start, limit)].append(owner_id)
         found: dict[tuple[int, int, int], PhotoPage] = {}
-        users = self.context.loaders.get(UserLoader)
         for (start, limit), owner_ids in owners_by_window.items():
             pages = await photo_pages(self.owner, owner_ids, start, limit)
             for owner_id, page in pages.items():
                 found[(owner_id, start, limit)] = page
-                for uploader in page.uploaders:
-                    users.prime(uploader.id, uploader)
         return [found[key] for key in keys]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from server.domain.models import Photo, User
+from server.domain.models import Photo
 from server.domain.rawsql import fetch
 
 Owner = Literal["project_id", "milestone_id", "ticket_id"]
@@ -14,13 +14,12 @@ Owner = Literal["project_id", "milestone_id", "ticket_id"]
 
 @dataclass
 class PhotoPage:
-    """The photos of one page, who uploaded them, and how many photos the owner has in all.
+    """The photos of one page, and how many photos the owner has in all.
 
     `total` is None for an empty page: the statement reads the total off the page's rows.
     """
 
     photos: list[Photo]
-    uploaders: list[User]
     total: int | None
 
 
@@ -31,8 +30,8 @@ async def photo_pages(
 
     A project holds about 50 photos at the zone's scale and a screen shows a few, so each
     owner's list is numbered by the database and only the page's ids come back, with their
-    totals; the photos then come through the ORM with their uploaders (every photo list shows
-    who took the picture).
+    totals; the photos then come through the ORM. Their uploaders are the next relation level,
+    loaded (when asked for) by the request's user loader in one batch.
     """
     if not owner_ids:
         return {}
@@ -45,10 +44,10 @@ async def photo_pages(
         f" ORDER BY {owner}, list_position",
         {"owner_ids": list(owner_ids), "start": start, "stop": start + limit},
     )
-    pages = {owner_id: PhotoPage([], [], None) for owner_id in owner_ids}
+    pages = {owner_id: PhotoPage([], None) for owner_id in owner_ids}
     if not rows:
         return pages
-    photos = await Photo.filter(id__in=[row["id"] for row in rows]).select_related("uploaded_by")
+    photos = await Photo.filter(id__in=[row["id"] for row in rows])
     by_id = {photo.id: photo for photo in photos}
     for row in rows:
         photo = by_id.get(row["id"])
@@ -56,6 +55,5 @@ async def photo_pages(
             continue
         page = pages[row["owner_id"]]
         page.photos.append(photo)
-        page.uploaders.append(photo.uploaded_by)
         page.total = int(row["list_total"])
     return pages

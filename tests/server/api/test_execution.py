@@ -1,4 +1,4 @@
-"""The short path for plain leaf fields answers exactly what graphql-core's own path answers."""
+"""The short completion of leaf fields answers exactly what graphql-core's own path answers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from graphql import execute, parse
 
 from schema.relay import Node
 from schema.scalars import Date
-from server.api.execution import ExecutionContext, leaf_plan
+from server.api.execution import ExecutionContext
 
 
 class Colour(enum.Enum):
@@ -39,7 +39,9 @@ class Thing(graphene.ObjectType):
     fails = graphene.String()
     never = graphene.String(required=True)
     later = graphene.String()
+    fails_later = graphene.String(required=True)
     hands_back_a_coroutine = graphene.String()
+    hands_back_an_error = graphene.String(required=True)
 
     @staticmethod
     def resolve_shout(root: Any, info: Any) -> str:
@@ -56,6 +58,14 @@ class Thing(graphene.ObjectType):
     @staticmethod
     async def resolve_later(root: Any, info: Any) -> str:
         return "later"
+
+    @staticmethod
+    async def resolve_fails_later(root: Any, info: Any) -> str:
+        raise ValueError("not now")
+
+    @staticmethod
+    def resolve_hands_back_an_error(root: Any, info: Any) -> Exception:
+        return ValueError("handed back")
 
     @staticmethod
     def resolve_hands_back_a_coroutine(root: Any, info: Any) -> Any:
@@ -100,6 +110,8 @@ def run(query: str, context_class: type[CoreExecutionContext]) -> tuple[Any, lis
         "{ things { due } }",  # a missing attribute falls back to the field's default (null)
         "{ things { title fails } }",  # a resolver's exception: the same error, same path
         "{ thing { title never } }",  # a resolver's null in a non-null field
+        "{ thing { __typename title } things { __typename } }",  # meta fields: graphql-core's
+        "{ things { title handsBackAnError } }",  # an exception returned, not raised
     ],
 )
 def test_answers_and_errors_match_graphql_core(query: str) -> None:
@@ -120,27 +132,24 @@ async def test_awaitable_answers_go_the_long_way() -> None:
         assert not [w for w in caught if "never awaited" in str(w.message)]
 
 
-def test_plans_cover_plain_leaves_and_global_ids_only() -> None:
-    thing = SCHEMA.type_map["Thing"]
-    query = SCHEMA.type_map["Query"]
-    title = leaf_plan(thing, "title")  # type: ignore[arg-type]
-    assert title is not None and (title.attname, title.nullable) == ("title", False)
-    global_id = leaf_plan(thing, "id")  # type: ignore[arg-type]
-    assert global_id is not None and global_id.global_type_name == "Thing"
-    shout = leaf_plan(thing, "shout")  # its own synchronous resolver
-    assert shout is not None and shout.resolve is not None
-    assert leaf_plan(thing, "later") is None  # an async resolver
-    assert leaf_plan(query, "things") is None  # not a leaf
-    assert leaf_plan(thing, "nope") is None
+async def test_awaitable_errors_are_located_as_graphql_core_locates_them() -> None:
+    query = parse("{ thing { failsLater } things { failsLater } }")
+    answers = []
+    for context_class in (ExecutionContext, CoreExecutionContext):
+        result = execute(SCHEMA, query, execution_context_class=context_class)
+        done = await result  # type: ignore[misc]
+        answers.append((done.data, [e.formatted for e in done.errors or []]))
+    assert answers[0] == answers[1]
+    assert answers[0][1][0]["path"] == ["thing", "failsLater"]
 
 
-def test_plain_leaves_skip_the_long_path() -> None:
-    long_path: list[str] = []
+def test_leaves_skip_the_generic_completion() -> None:
+    completed: list[str] = []
 
     class Recording(ExecutionContext):
-        def build_resolve_info(self, field_def: Any, field_nodes: Any, *args: Any) -> Any:
-            long_path.append(field_nodes[0].name.value)
-            return super().build_resolve_info(field_def, field_nodes, *args)
+        def complete_value(self, return_type: Any, field_nodes: Any, info: Any, *args: Any) -> Any:
+            completed.append(info.field_name)
+            return super().complete_value(return_type, field_nodes, info, *args)
 
-    run("{ things { id title note count due colour } }", Recording)
-    assert sorted(set(long_path)) == ["things"]
+    run("{ things { id title note count due colour shout } }", Recording)
+    assert sorted(set(completed)) == ["things"]

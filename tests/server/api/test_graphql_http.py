@@ -9,8 +9,10 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 from starlette.applications import Starlette
+from starlette.responses import JSONResponse
 
 from server.api.app import create_app
+from server.api.json_response import GraphQLJSONResponse
 from server.settings import Settings
 
 
@@ -212,3 +214,42 @@ async def test_depth_limit_over_http(client: httpx.AsyncClient, settings: Settin
     )
     assert at_limit.status_code == 200
     assert at_limit.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+BODIES = [
+    {
+        "data": {
+            "name": "桩基工程 · 主体封顶",
+            "quote": 'say "hi" \\ /path',
+            "ctl": "a\nb\tc\x01\x7f",
+        }
+    },
+    {"data": {"n": [0, -1, 2**63 - 1, 1.5, 0.1, 30.123456, True, False, None, [], {}]}},
+    {"errors": [{"message": "x", "locations": [{"line": 1, "column": 2}], "path": ["a", 0]}]},
+    {"data": {"emoji": "🏗️", "separators": "\u2028\u2029", "keys": {"b": 1, "a": 2}}},
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_responses_have_the_bytes_of_starlettes_json_response(body: dict[str, object]) -> None:
+    assert GraphQLJSONResponse(body).body == JSONResponse(body).body
+
+
+def test_bodies_orjson_refuses_are_rendered_by_starlette() -> None:
+    big = {"data": {"n": 2**70}}
+    assert GraphQLJSONResponse(big).body == JSONResponse(big).body == b'{"data":{"n":%d}}' % 2**70
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate fails as it always did
+        GraphQLJSONResponse({"data": "\ud800"})
+
+
+async def test_non_ascii_is_sent_as_utf8(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": "query Q($x: Boolean!) { __typename @include(if: $x) }",
+            "variables": {"x": "桩基"},
+        },
+    )
+    assert response.headers["content-type"] == "application/json"
+    assert "桩基".encode() in response.content
+    assert b"\\u" not in response.content

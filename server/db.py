@@ -114,11 +114,6 @@ async def ping(timeout: float) -> bool:
     return True
 
 
-def is_postgres(settings: Settings) -> bool:
-    """True when the settings point at PostgreSQL rather than SQLite."""
-    return not settings.database_url.startswith("sqlite://")
-
-
 async def _pending_writers(settings: Settings) -> list[MigrationWriter]:
     config = tortoise_config(settings)
     async with TortoiseContext() as ctx:

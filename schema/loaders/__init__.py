@@ -113,8 +113,3 @@ class ByParentLoader(DataLoader):
         parent_ids = list(parent_ids)
         found = await children_of(self.model, self.parent_field, parent_ids, self.order_by)
         return [found.get(pid, []) for pid in parent_ids]
-
-
-async def may_see_project(context: RequestContext, project_id: int) -> bool:
-    """True when the request's user may see the project; one statement per request."""
-    return await context.access.can_see_project(project_id)

@@ -89,11 +89,15 @@ class ProjectScope:
         params["scope_user"] = self.manager_id
         return f" AND {column} IN ({_MANAGED_SQL})"
 
+    def lookups(self) -> dict[str, Any]:
+        """The visible projects as Project lookups, to merge into a filter (empty: all)."""
+        if self.manager_id is None:
+            return {}
+        return {"site_managers__id": self.manager_id}
+
     def projects(self) -> QuerySet[Project]:
         """The visible projects, as a queryset to filter further."""
-        if self.manager_id is None:
-            return Project.all()
-        return Project.filter(site_managers__id=self.manager_id)
+        return Project.filter(**self.lookups())
 
     def filter(
         self, queryset: QuerySet[ModelT], project_field: str = "project_id"
@@ -101,8 +105,8 @@ class ProjectScope:
         """`queryset` limited to rows whose `project_field` is a visible project."""
         if self.manager_id is None:
             return queryset
-        managed = Project.filter(site_managers__id=self.manager_id).values("id")
-        return queryset.filter(**{f"{project_field}__in": Subquery(managed)})
+        visible = self.projects().values("id")
+        return queryset.filter(**{f"{project_field}__in": Subquery(visible)})
 
 
 EVERY_PROJECT = ProjectScope(None)
@@ -149,11 +153,6 @@ class Access:
         self.user = user
         self._managed: asyncio.Future[dict[int, None]] | None = None
 
-    @property
-    def scope(self) -> ProjectScope | None:
-        """The viewer's visible projects; None for an anonymous request (sees nothing)."""
-        return None if self.user is None else project_scope(self.user)
-
     async def managed(self) -> dict[int, None]:
         """The ids of the projects the viewer manages, in code order (empty for anonymous)."""
         if self.user is None:
@@ -187,15 +186,6 @@ class Access:
         if self.user is None:
             return False
         return self.user.role in ORIGINAL_READERS or await self.manages(project_id)
-
-    async def visible_project_ids(self, project_ids: list[int]) -> list[int]:
-        """The ids among `project_ids` the viewer may see, in the given order."""
-        if self.user is None:
-            return []
-        if sees_every_project(self.user):
-            return project_ids
-        managed = await self.managed()
-        return [pid for pid in project_ids if pid in managed]
 
     async def project(self, project_id: int | None, field: FieldPath) -> Project:
         """The project if it exists and the viewer may see it; Refused NOT_FOUND at `field`.

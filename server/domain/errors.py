@@ -79,9 +79,6 @@ class Problems:
         """Record problems found elsewhere."""
         self.found.extend(problems)
 
-    def __bool__(self) -> bool:
-        return bool(self.found)
-
     def raise_if_any(self) -> None:
         """Raise Refused with every recorded problem, if any."""
         if self.found:

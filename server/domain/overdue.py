@@ -157,9 +157,7 @@ def project_conditions(flt: OverdueFilter, user: User) -> dict[str, Any]:
         conditions["responsible_unit"] = flt.responsible_unit
     if flt.town is not None:
         conditions["town"] = flt.town
-    scope = project_scope(user)
-    if not scope.everything:
-        conditions["site_managers__id"] = scope.manager_id
+    conditions.update(project_scope(user).lookups())
     return conditions
 
 

@@ -48,7 +48,7 @@ async def test_refusals_name_each_field() -> None:
     check_text(too_long, "x" * (MAX_TEXT_LENGTH + 1), "response")
     check_text(fine, " 好 ", "response")
     assert [p.code for p in too_long.found] == ["INVALID"]
-    assert not fine
+    assert fine.found == []
 
 
 async def test_the_first_answer_wins(make_account: MakeAccount) -> None:

@@ -9,11 +9,21 @@ from typing import Any
 
 import graphene
 from graphene import ResolveInfo
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLIncludeDirective,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    SelectionNode,
+    SelectionSetNode,
+)
+from graphql.execution import get_directive_values
 from graphql_relay import from_global_id, to_global_id
 from tortoise.queryset import QuerySet
 
 from schema.errors import ApiError
+from server.domain.rows import Row, queryset_rows
 from server.domain.schedule import MAX_ID
 
 DEFAULT_PAGE_SIZE = 20
@@ -164,13 +174,15 @@ def build_connection(
 async def paginate_queryset(
     connection_type: type[CountableConnection],
     queryset: QuerySet,
+    row_type: type[Row],
     first: int | None,
     after: str | None,
 ) -> CountableConnection:
-    """One page of an ordered queryset (one query; the count query only if asked)."""
+    """One page of an ordered queryset as plain rows of `row_type` (one statement; the count
+    statement only if asked)."""
     limit = page_size(first)
     start = cursor_offset(after)
-    rows = await queryset.offset(start).limit(limit + 1)
+    rows = await queryset_rows(row_type, queryset.offset(start).limit(limit + 1))
     return build_connection(
         connection_type,
         rows[:limit],
@@ -199,18 +211,33 @@ def paginate_list(
     )
 
 
-def _fields_of(selection_set: SelectionSetNode | None, info: ResolveInfo) -> list[FieldNode]:
-    """The fields of a selection set, fragments spread out (directives are not evaluated)."""
+def _included(selection: SelectionNode, info: ResolveInfo) -> bool:
+    """False when `@skip(if: true)` or `@include(if: false)` leaves the selection out."""
+    if not selection.directives:
+        return True
+    variables = info.variable_values
+    skip = get_directive_values(GraphQLSkipDirective, selection, variables)
+    if skip is not None and skip["if"]:
+        return False
+    include = get_directive_values(GraphQLIncludeDirective, selection, variables)
+    return include is None or bool(include["if"])
+
+
+def fields_of(selection_set: SelectionSetNode | None, info: ResolveInfo) -> list[FieldNode]:
+    """The fields a selection set asks for, fragments spread out and `@skip`/`@include`
+    honoured (every fragment counts, whatever its type condition)."""
     found: list[FieldNode] = []
     for selection in selection_set.selections if selection_set else ():
+        if not _included(selection, info):
+            continue
         if isinstance(selection, FieldNode):
             found.append(selection)
         elif isinstance(selection, InlineFragmentNode):
-            found.extend(_fields_of(selection.selection_set, info))
+            found.extend(fields_of(selection.selection_set, info))
         elif isinstance(selection, FragmentSpreadNode):
             fragment = info.fragments.get(selection.name.value)
             if fragment is not None:
-                found.extend(_fields_of(fragment.selection_set, info))
+                found.extend(fields_of(fragment.selection_set, info))
     return found
 
 
@@ -218,9 +245,9 @@ def node_fields(info: ResolveInfo) -> list[FieldNode]:
     """The fields a connection's query asks of each `edges { node { … } }`."""
     found: list[FieldNode] = []
     for connection in info.field_nodes:
-        for edges in _fields_of(connection.selection_set, info):
+        for edges in fields_of(connection.selection_set, info):
             if edges.name.value == "edges":
-                for node in _fields_of(edges.selection_set, info):
+                for node in fields_of(edges.selection_set, info):
                     if node.name.value == "node":
-                        found.extend(_fields_of(node.selection_set, info))
+                        found.extend(fields_of(node.selection_set, info))
     return found

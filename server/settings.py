@@ -141,6 +141,11 @@ class Settings:
         24 * 7, int, "How long an idempotency key is remembered"
     )
     photo_url_ttl_seconds: int = _field(3600, int, "Lifetime of a signed photo URL")
+    compiled_reads: bool = _field(
+        True,
+        bool,
+        "On PostgreSQL, build the JSON of covered pages (projects, milestones) in one statement",
+    )
 
     @property
     def zone(self) -> ZoneInfo:

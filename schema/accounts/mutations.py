@@ -14,6 +14,7 @@ from schema.mutations import mutation
 from schema.scalars import DateTime
 from server.domain import accounts, models
 from server.domain.access import EVERYONE_SIGNED_IN
+from server.domain.rows.accounts import UserRow
 
 
 class LoginInput(graphene.InputObjectType):
@@ -76,7 +77,8 @@ async def login(
     info: ResolveInfo, user: models.User | None, input: _CheckedLogin
 ) -> dict[str, Any]:
     issued = await accounts.sign_in(info.context.settings, input.user, input.device_name)
-    return {"token": issued.token, "expires_at": issued.expires_at, "user": issued.user}
+    user_row = UserRow.of(issued.user)
+    return {"token": issued.token, "expires_at": issued.expires_at, "user": user_row}
 
 
 @mutation(LogoutPayload, None, roles=EVERYONE_SIGNED_IN, description="Revoke the current token.")

@@ -8,7 +8,7 @@ import graphene
 from graphene import ResolveInfo
 
 from schema.accounts.types import User
-from server.domain import models
+from server.domain.rows.accounts import UserRow
 
 
 class Queries:
@@ -17,5 +17,6 @@ class Queries:
     me = graphene.Field(User, description="The signed-in user; null without a valid token.")
 
     @staticmethod
-    def resolve_me(root: Any, info: ResolveInfo) -> models.User | None:
-        return info.context.user
+    def resolve_me(root: Any, info: ResolveInfo) -> UserRow | None:
+        user = info.context.user
+        return None if user is None else UserRow.of(user)

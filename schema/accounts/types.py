@@ -7,9 +7,11 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
+from schema.loaders.accounts import UserLoader
 from schema.projects.pages import user_projects
 from schema.relay import Node
 from server.domain import models
+from server.domain.rows.accounts import UserRow
 
 Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")
 
@@ -33,17 +35,17 @@ class User(graphene.ObjectType):
     )
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.User | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> UserRow | None:
         if info.context.user is None:
             return None
-        return await models.User.get_or_none(pk=pk)
+        return await info.context.loaders.get(UserLoader).load(pk)
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.User)
+        return isinstance(root, UserRow)
 
     @staticmethod
     async def resolve_projects(
-        root: models.User, info: ResolveInfo, first: int | None = None, after: str | None = None
+        root: UserRow, info: ResolveInfo, first: int | None = None, after: str | None = None
     ) -> Any:
         return await user_projects(info, root, first, after)

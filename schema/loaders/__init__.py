@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from aiodataloader import DataLoader
+from graphql import FieldNode, GraphQLObjectType
 from graphql.pyutils import is_awaitable
-from tortoise.models import Model
 
 from schema.context import RequestContext
-from server.domain.rawsql import rows_by_id
-from server.domain.reads import children_of, linked_rows
+from server.domain.reads import children_of, linked_rows, rows_by_id
+from server.domain.rows import Row
 
+F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -46,15 +48,53 @@ class ReadyLoader(DataLoader):
         return self.load(key)
 
 
-class ByLinkLoader(DataLoader):
-    """The rows each project is linked to through a many-to-many relation (key: project id).
+@dataclass(frozen=True, slots=True)
+class PageLoad:
+    """A ReadyLoader a field's resolver reads by its parent's id (see `page_loaded`)."""
 
-    A subclass names the project's `relation` (such as "programmes"), the `target` model and
-    the `order_by` of each list; two statements per batch.
+    loader: type[ReadyLoader]
+    applies: Callable[[FieldNode], bool] | None = None
+    """Whether the field, as asked (its arguments), reads the loader; None: always."""
+
+
+def page_loaded(
+    loader: type[ReadyLoader], applies: Callable[[FieldNode], bool] | None = None
+) -> Callable[[F], F]:
+    """Declare, on a resolver, the loader it reads with `load_now(parent id)`.
+
+    A page of parents asked for that field loads the loader for every parent at once before
+    it returns (`page_loads`), so each parent's field completes without awaiting. The
+    declaration sits on the resolver itself, so it cannot drift from what the resolver reads.
     """
 
-    relation: ClassVar[str]
-    target: ClassVar[type[Model]]
+    def declare(resolver: F) -> F:
+        resolver.page_load = PageLoad(loader, applies)  # type: ignore[attr-defined]
+        return resolver
+
+    return declare
+
+
+def page_loads(node_type: GraphQLObjectType, asked: Iterable[FieldNode]) -> set[type[ReadyLoader]]:
+    """The loaders the resolvers of the `asked` fields of `node_type` declared (`page_loaded`)."""
+    wanted: set[type[ReadyLoader]] = set()
+    for node in asked:
+        field = node_type.fields.get(node.name.value)
+        declared = getattr(field.resolve, "page_load", None) if field is not None else None
+        if declared is not None and (declared.applies is None or declared.applies(node)):
+            wanted.add(declared.loader)
+    return wanted
+
+
+class ByLinkLoader(DataLoader):
+    """The rows each project is linked to through a many-to-many table (key: project id).
+
+    A subclass names the `through` table, its `column` holding the linked row's id, the
+    `row` type and the `order_by` of each list; one statement per batch.
+    """
+
+    through: ClassVar[str]
+    column: ClassVar[str]
+    row: ClassVar[type[Row]]
     order_by: ClassVar[tuple[str, ...]] = ("id",)
 
     def __init__(self, context: RequestContext) -> None:
@@ -63,7 +103,7 @@ class ByLinkLoader(DataLoader):
 
     async def batch_load_fn(self, project_ids: Iterable[int]) -> list[list[Any]]:
         project_ids = list(project_ids)
-        found = await linked_rows(project_ids, self.relation, self.target, self.order_by)
+        found = await linked_rows(project_ids, self.through, self.column, self.row, self.order_by)
         return [found.get(pid, []) for pid in project_ids]
 
 
@@ -79,9 +119,9 @@ def then(value_or_awaitable: T | Any, use: Callable[[T], R]) -> R | Any:
 
 
 class ByIdLoader(DataLoader):
-    """Loads rows of `model` by primary key in one query per batch."""
+    """Rows of the `row` type by primary key, in one statement per batch."""
 
-    model: ClassVar[type[Model]]
+    row: ClassVar[type[Row]]
 
     def __init__(self, context: RequestContext) -> None:
         super().__init__()
@@ -89,19 +129,18 @@ class ByIdLoader(DataLoader):
 
     async def batch_load_fn(self, keys: Iterable[int]) -> list[Any]:
         keys = list(keys)
-        rows = await rows_by_id(self.model, keys)
-        by_id = {row.pk: row for row in rows}
+        by_id = await rows_by_id(self.row, keys)
         return [by_id.get(key) for key in keys]
 
 
 class ByParentLoader(DataLoader):
     """The children of each parent (key: parent id), in one statement per batch.
 
-    A subclass names the child `model`, its `parent_field` (a column holding the parent's
+    A subclass names the child `row` type, its `parent_field` (a column holding the parent's
     id, such as "project_id") and the `order_by` of each parent's list.
     """
 
-    model: ClassVar[type[Model]]
+    row: ClassVar[type[Row]]
     parent_field: ClassVar[str]
     order_by: ClassVar[tuple[str, ...]] = ("id",)
 
@@ -111,5 +150,5 @@ class ByParentLoader(DataLoader):
 
     async def batch_load_fn(self, parent_ids: Iterable[int]) -> list[list[Any]]:
         parent_ids = list(parent_ids)
-        found = await children_of(self.model, self.parent_field, parent_ids, self.order_by)
+        found = await children_of(self.row, self.parent_field, parent_ids, self.order_by)
         return [found.get(pid, []) for pid in parent_ids]

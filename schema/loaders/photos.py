@@ -10,14 +10,14 @@ from aiodataloader import DataLoader
 
 from schema.context import RequestContext
 from schema.loaders import ByIdLoader
-from server.domain import models
 from server.domain.photo_lists import Owner, PhotoPage, photo_pages
+from server.domain.rows.photos import PhotoRow
 
 
 class PhotoLoader(ByIdLoader):
     """Photos by id."""
 
-    model = models.Photo
+    row = PhotoRow
 
 
 class PhotoPageLoader(DataLoader):

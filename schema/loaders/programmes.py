@@ -8,16 +8,16 @@ from aiodataloader import DataLoader
 
 from schema.context import RequestContext
 from schema.loaders import ByIdLoader
-from server.domain import models
 from server.domain.access import acting_user, project_scope
 from server.domain.health import Cutoffs
+from server.domain.rows.plans import ProgrammeRow
 from server.domain.stats import ProgrammeStats, programme_stats
 
 
 class ProgrammeLoader(ByIdLoader):
     """Programmes by id."""
 
-    model = models.Programme
+    row = ProgrammeRow
 
 
 class ProgrammeStatsLoader(DataLoader):

@@ -6,32 +6,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from schema.loaders import ByIdLoader, ByLinkLoader, ByParentLoader, ReadyLoader
-from server.domain import health, models
+from server.domain import health
 from server.domain.health import Cutoffs
+from server.domain.rows.accounts import UserRow
+from server.domain.rows.plans import ProgrammeRow, ProjectRow, TaskItemRow, TaskSheetRow
 
 
 class ProjectLoader(ByIdLoader):
     """Projects by id."""
 
-    model = models.Project
+    row = ProjectRow
 
 
 class TaskSheetLoader(ByIdLoader):
     """Task sheets by id."""
 
-    model = models.TaskSheet
+    row = TaskSheetRow
 
 
 class TaskItemLoader(ByIdLoader):
     """Task items by id."""
 
-    model = models.TaskItem
+    row = TaskItemRow
 
 
 class ProjectTaskSheetsLoader(ByParentLoader):
     """Every task sheet revision of each project (key: project id), newest first."""
 
-    model = models.TaskSheet
+    row = TaskSheetRow
     parent_field = "project_id"
     order_by = ("-year", "-revision")
 
@@ -39,7 +41,7 @@ class ProjectTaskSheetsLoader(ByParentLoader):
 class TaskItemsLoader(ByParentLoader):
     """The items of each task sheet (key: sheet id), in order."""
 
-    model = models.TaskItem
+    row = TaskItemRow
     parent_field = "sheet_id"
     order_by = ("position", "id")
 
@@ -47,16 +49,18 @@ class TaskItemsLoader(ByParentLoader):
 class ProjectProgrammesLoader(ByLinkLoader):
     """The programmes of each project (key: project id), newest year first."""
 
-    relation = "programmes"
-    target = models.Programme
+    through = "project_programme"
+    column = "programme_id"
+    row = ProgrammeRow
     order_by = ("-year", "code")
 
 
 class ProjectSiteManagersLoader(ByLinkLoader):
     """The site managers of each project (key: project id), by username."""
 
-    relation = "site_managers"
-    target = models.User
+    through = "project_site_manager"
+    column = "user_id"
+    row = UserRow
     order_by = ("username",)
 
 

@@ -10,25 +10,27 @@ from aiodataloader import DataLoader
 from schema.context import RequestContext
 from schema.loaders import ByIdLoader, ByParentLoader, ReadyLoader
 from server.domain import models
+from server.domain.rows import queryset_rows
+from server.domain.rows.plans import MilestoneRow, PhaseRow, RebaselineRow
 from server.domain.schedule import ProjectSchedule, load_schedules, overdue_q
 
 
 class MilestoneLoader(ByIdLoader):
     """Milestones by id."""
 
-    model = models.Milestone
+    row = MilestoneRow
 
 
 class PhaseLoader(ByIdLoader):
     """Roadmap phases by id."""
 
-    model = models.Phase
+    row = PhaseRow
 
 
 class ProjectPhasesLoader(ByParentLoader):
     """The roadmap of each project (key: project id), ordered by sequence."""
 
-    model = models.Phase
+    row = PhaseRow
     parent_field = "project_id"
     order_by = ("sequence", "id")
 
@@ -36,7 +38,7 @@ class ProjectPhasesLoader(ByParentLoader):
 class RebaselinesLoader(ByParentLoader):
     """The re-baseline history of each milestone (key: milestone id), oldest first."""
 
-    model = models.Rebaseline
+    row = RebaselineRow
     parent_field = "milestone_id"
     order_by = ("at", "id")
 
@@ -60,18 +62,19 @@ class FilteredMilestonesLoader(DataLoader):
 
     async def batch_load_fn(
         self, keys: Iterable[tuple[int, str | None, bool]]
-    ) -> list[list[models.Milestone]]:
+    ) -> list[list[MilestoneRow]]:
         keys = list(keys)
         groups: dict[tuple[str | None, bool], list[int]] = defaultdict(list)
         for project_id, status, overdue_only in keys:
             groups[(status, overdue_only)].append(project_id)
-        found: dict[tuple[int, str | None, bool], list[models.Milestone]] = defaultdict(list)
+        found: dict[tuple[int, str | None, bool], list[MilestoneRow]] = defaultdict(list)
         for (status, overdue_only), project_ids in groups.items():
             queryset = models.Milestone.filter(project_id__in=project_ids)
             if status is not None:
                 queryset = queryset.filter(status=status)
             if overdue_only:
                 queryset = queryset.filter(overdue_q(self.context.today))
-            for milestone in await queryset.order_by("planned_date", "id"):
+            ordered = queryset.order_by("planned_date", "id")
+            for milestone in await queryset_rows(MilestoneRow, ordered):
                 found[(milestone.project_id, status, overdue_only)].append(milestone)
         return [found[key] for key in keys]

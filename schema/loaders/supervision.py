@@ -8,20 +8,21 @@ from aiodataloader import DataLoader
 
 from schema.context import RequestContext
 from schema.loaders import ByIdLoader, ByParentLoader
-from server.domain import models, progress
+from server.domain import progress
 from server.domain.access import acting_user, project_scope
+from server.domain.rows.supervision import ReviewRow
 
 
 class ReviewLoader(ByIdLoader):
     """Supervision reviews by id."""
 
-    model = models.SupervisionReview
+    row = ReviewRow
 
 
 class MilestoneReviewsLoader(ByParentLoader):
     """The reviews of each milestone (key: milestone id), oldest first."""
 
-    model = models.SupervisionReview
+    row = ReviewRow
     parent_field = "milestone_id"
     order_by = ("created_at", "id")
 

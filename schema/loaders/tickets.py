@@ -9,21 +9,20 @@ from aiodataloader import DataLoader
 
 from schema.context import RequestContext
 from schema.loaders import ByIdLoader, ByParentLoader, ReadyLoader
-from server.domain import models
-from server.domain.access import visible_tickets
-from server.domain.tickets import TicketQuery, filter_tickets, open_ticket_counts
+from server.domain.rows.tickets import TicketEventRow, TicketRow
+from server.domain.tickets import TicketQuery, open_ticket_counts, tickets_of_projects
 
 
 class TicketLoader(ByIdLoader):
     """Tickets by id (visibility is checked by the caller)."""
 
-    model = models.ShortageTicket
+    row = TicketRow
 
 
 class TicketEventsLoader(ByParentLoader):
     """The history of each ticket (key: ticket id), oldest first."""
 
-    model = models.TicketEvent
+    row = TicketEventRow
     parent_field = "ticket_id"
     order_by = ("id",)
 
@@ -38,9 +37,7 @@ class ProjectTicketsLoader(DataLoader):
         super().__init__()
         self.context = context
 
-    async def batch_load_fn(
-        self, keys: Iterable[tuple[int, TicketQuery]]
-    ) -> list[list[models.ShortageTicket]]:
+    async def batch_load_fn(self, keys: Iterable[tuple[int, TicketQuery]]) -> list[list[TicketRow]]:
         keys = list(keys)
         user = self.context.user
         if user is None:  # Project.tickets asks for a signed-in viewer first
@@ -48,16 +45,11 @@ class ProjectTicketsLoader(DataLoader):
         by_query: dict[TicketQuery, set[int]] = defaultdict(set)
         for project_id, query in keys:
             by_query[query].add(project_id)
-        found: dict[tuple[int, TicketQuery], list[models.ShortageTicket]] = defaultdict(list)
+        found: dict[tuple[int, TicketQuery], list[TicketRow]] = {}
         for query, project_ids in by_query.items():
-            rows = filter_tickets(
-                visible_tickets(user).filter(project_id__in=sorted(project_ids)),
-                query,
-                user,
-                self.context.today,
-            )
-            for ticket in await rows:
-                found[(ticket.project_id, query)].append(ticket)
+            grouped = await tickets_of_projects(user, project_ids, query, self.context.today)
+            for project_id in project_ids:
+                found[(project_id, query)] = grouped.get(project_id, [])
         return [found[key] for key in keys]
 
 
@@ -70,7 +62,7 @@ class OpenTicketCountLoader(ReadyLoader):
         return [counts.get(p, 0) for p in project_ids]
 
 
-async def visible_ticket(context: RequestContext, ticket_id: int) -> models.ShortageTicket | None:
+async def visible_ticket(context: RequestContext, ticket_id: int) -> TicketRow | None:
     """The ticket if it exists and the request's viewer may see it, else None (batched)."""
     ticket = await context.loaders.get(TicketLoader).load(ticket_id)
     if ticket is None or not await context.access.can_see_ticket(ticket):

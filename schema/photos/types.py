@@ -23,7 +23,12 @@ from schema.loaders.schedule import MilestoneLoader
 from schema.loaders.tickets import visible_ticket
 from schema.relay import CountableConnection, Node, build_connection, cursor_offset, page_size
 from schema.scalars import DateTime
-from server.domain import models, photos
+from server.domain import photos
+from server.domain.photo_lists import photo_count
+from server.domain.rows.accounts import UserRow
+from server.domain.rows.photos import PhotoRow
+from server.domain.rows.plans import MilestoneRow, ProjectRow
+from server.domain.rows.tickets import TicketRow
 
 PhotoVariant = graphene.Enum.from_enum(MediaVariant, description="A stored rendition of a photo.")
 
@@ -70,7 +75,7 @@ class Photo(graphene.ObjectType):
     )
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Photo | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> PhotoRow | None:
         photo = await info.context.loaders.get(PhotoLoader).load(pk)
         if photo is None or not await info.context.access.can_see_project(photo.project_id):
             return None
@@ -78,37 +83,37 @@ class Photo(graphene.ObjectType):
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.Photo)
+        return isinstance(root, PhotoRow)
 
     @staticmethod
-    async def resolve_project(root: models.Photo, info: ResolveInfo) -> models.Project:
+    async def resolve_project(root: PhotoRow, info: ResolveInfo) -> ProjectRow:
         return await info.context.loaders.get(ProjectLoader).load(root.project_id)
 
     @staticmethod
-    async def resolve_milestone(root: models.Photo, info: ResolveInfo) -> models.Milestone | None:
+    async def resolve_milestone(root: PhotoRow, info: ResolveInfo) -> MilestoneRow | None:
         if root.milestone_id is None:
             return None
         return await info.context.loaders.get(MilestoneLoader).load(root.milestone_id)
 
     @staticmethod
-    async def resolve_ticket(root: models.Photo, info: ResolveInfo) -> models.ShortageTicket | None:
+    async def resolve_ticket(root: PhotoRow, info: ResolveInfo) -> TicketRow | None:
         if root.ticket_id is None:
             return None
         return await visible_ticket(info.context, root.ticket_id)
 
     @staticmethod
-    async def resolve_uploaded_by(root: models.Photo, info: ResolveInfo) -> models.User:
+    async def resolve_uploaded_by(root: PhotoRow, info: ResolveInfo) -> UserRow:
         return await info.context.loaders.get(UserLoader).load(root.uploaded_by_id)
 
     @staticmethod
-    def resolve_location(root: models.Photo, info: ResolveInfo) -> dict[str, float] | None:
+    def resolve_location(root: PhotoRow, info: ResolveInfo) -> dict[str, float] | None:
         if root.latitude is None or root.longitude is None:
             return None
         return {"latitude": root.latitude, "longitude": root.longitude}
 
     @staticmethod
     async def resolve_url(
-        root: models.Photo, info: ResolveInfo, variant: Any = MediaVariant.LARGE
+        root: PhotoRow, info: ResolveInfo, variant: Any = MediaVariant.LARGE
     ) -> str:
         # An explicit null takes the default too.
         chosen = MediaVariant(getattr(variant, "value", variant) or MediaVariant.LARGE)
@@ -144,7 +149,7 @@ async def _photo_connection(
         total = 0
 
     async def count_past_the_end() -> int:
-        return await models.Photo.filter(**{loader.owner: owner_id}).count()
+        return await photo_count(loader.owner, owner_id)
 
     return build_connection(
         PhotoConnection,

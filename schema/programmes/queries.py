@@ -10,9 +10,9 @@ from graphene import ResolveInfo
 from schema.errors import ApiError
 from schema.permissions import requires
 from schema.programmes.types import Programme
-from server.domain import models
 from server.domain.access import READERS
 from server.domain.programmes import programmes_of
+from server.domain.rows.plans import ProgrammeRow
 
 
 class Queries:
@@ -29,7 +29,7 @@ class Queries:
     @requires(READERS)
     async def resolve_programmes(
         root: Any, info: ResolveInfo, year: int | None = None
-    ) -> list[models.Programme]:
+    ) -> list[ProgrammeRow]:
         try:
             return await programmes_of(year)
         except ValueError as exc:

@@ -12,7 +12,7 @@ from schema.projects.pages import project_list_field, project_page
 from schema.projects.types import Health
 from schema.relay import CountableConnection, Node
 from schema.supervision.types import ProgrammeProgressFields
-from server.domain import models
+from server.domain.rows.plans import ProgrammeRow
 from server.domain.stats import ProgrammeStats as Stats
 
 
@@ -51,18 +51,18 @@ class Programme(graphene.ObjectType):
     stats = graphene.Field(ProgrammeStats, required=True, description="The programme's figures.")
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Programme | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> ProgrammeRow | None:
         if info.context.user is None:
             return None
         return await info.context.loaders.get(ProgrammeLoader).load(pk)
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.Programme)
+        return isinstance(root, ProgrammeRow)
 
     @staticmethod
     async def resolve_projects(
-        root: models.Programme,
+        root: ProgrammeRow,
         info: ResolveInfo,
         first: int | None = None,
         after: str | None = None,
@@ -72,5 +72,5 @@ class Programme(graphene.ObjectType):
         return await project_page(info, first, after, filter, order_by, programme_id=root.id)
 
     @staticmethod
-    async def resolve_stats(root: models.Programme, info: ResolveInfo) -> Stats:
+    async def resolve_stats(root: ProgrammeRow, info: ResolveInfo) -> Stats:
         return await info.context.loaders.get(ProgrammeStatsLoader).load(root.id)

@@ -14,6 +14,7 @@ from schema.relay import decode_id
 from schema.scalars import Date, DateTime, Decimal
 from server.domain import models, projects, task_sheets
 from server.domain.access import PLANNERS
+from server.domain.rows.plans import ProjectRow
 
 
 class GeoPointInput(graphene.InputObjectType):
@@ -136,7 +137,7 @@ async def create_project(info: ResolveInfo, user: models.User | None, input: Any
         _ids(input.programme_ids, "Programme"),
         _ids(input.site_manager_ids, "User"),
     )
-    return {"project": project}
+    return {"project": ProjectRow.of(project)}
 
 
 @mutation(
@@ -149,7 +150,7 @@ async def update_project(info: ResolveInfo, user: models.User | None, input: Any
         _project_values(input),
         _ids(input.programme_ids, "Programme") if "programme_ids" in input else None,
     )
-    return {"project": project}
+    return {"project": ProjectRow.of(project)}
 
 
 @mutation(
@@ -164,7 +165,7 @@ async def set_project_site_managers(
     project = await projects.set_site_managers(
         info.context.access, decode_id(input.project_id, "Project"), _ids(input.user_ids, "User")
     )
-    return {"project": project}
+    return {"project": ProjectRow.of(project)}
 
 
 @mutation(

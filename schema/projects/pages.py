@@ -9,14 +9,15 @@ from typing import Any, TypeVar
 
 import graphene
 from graphene import ResolveInfo
+from graphql import GraphQLObjectType
 
+from schema.compiled import connection_compiles
 from schema.errors import ApiError
-from schema.loaders import ReadyLoader
-from schema.loaders.projects import ProjectHealthLoader, ProjectLoader
-from schema.loaders.schedule import ProjectScheduleLoader
-from schema.loaders.tickets import OpenTicketCountLoader
+from schema.loaders import page_loads
+from schema.loaders.projects import ProjectLoader
 from schema.permissions import viewer
 from schema.projects.types import (
+    Project,
     ProjectConnection,
     ProjectFilter,
     ProjectOrder,
@@ -33,6 +34,8 @@ from schema.relay import (
 from server.domain import models, project_lists
 from server.domain.access import project_scope
 from server.domain.health import Cutoffs, Health
+from server.domain.rows.accounts import UserRow
+from server.domain.rows.plans import ProjectRow
 
 EnumT = TypeVar("EnumT", bound=StrEnum)
 
@@ -97,29 +100,23 @@ async def project_page(
         project_lists.ProjectOrder(enum_value(order_by) or "CODE"),
         programme_id,
     )
-    connection = await paginate_queryset(ProjectConnection, queryset, first, after)
+    connection = await paginate_queryset(ProjectConnection, queryset, ProjectRow, first, after)
     await prefetch_page(info, [edge.node for edge in connection.edges])
     return connection
 
 
-async def prefetch_page(info: ResolveInfo, projects: list[models.Project]) -> None:
-    """Load, for the whole page at once, what the query asks of each project.
+async def prefetch_page(info: ResolveInfo, projects: list[ProjectRow]) -> None:
+    """Load, for the whole page at once, what the asked fields of its projects read.
 
-    With health, ticket counts and schedules loaded before the page is returned, the
-    projects' fields read them with `load_now` and the page completes without a task per
-    field (same statements: each loader still runs one batch).
+    Each Project resolver declares the loader it reads (`page_loaded`); with those loaded
+    before the page is returned, the projects' fields read them with `load_now` and the page
+    completes without a task per field (same statements: each loader still runs one batch).
     """
-    wanted: set[type[ReadyLoader]] = set()
-    for field in node_fields(info):
-        name = field.name.value
-        if name == "health":
-            wanted.add(ProjectHealthLoader)
-        elif name == "openTicketCount":
-            wanted.add(OpenTicketCountLoader)
-        elif name in ("nextMilestone", "forecastFinish") or (
-            name == "milestones" and not any(a.name.value == "filter" for a in field.arguments)
-        ):
-            wanted.add(ProjectScheduleLoader)
+    if connection_compiles(info):
+        return  # the page's JSON comes from one statement; nothing is read per project
+    node_type = info.schema.get_type(Project._meta.name)
+    assert isinstance(node_type, GraphQLObjectType)
+    wanted = page_loads(node_type, node_fields(info))
     ids = [project.id for project in projects]
     if wanted and ids:
         loaders = info.context.loaders
@@ -127,7 +124,7 @@ async def prefetch_page(info: ResolveInfo, projects: list[models.Project]) -> No
 
 
 async def user_projects(
-    info: ResolveInfo, user: models.User, first: int | None, after: str | None
+    info: ResolveInfo, user: UserRow, first: int | None, after: str | None
 ) -> CountableConnection:
     """The projects `user` works on, as far as the viewer may see them (only the page is loaded)."""
     limit = page_size(first)

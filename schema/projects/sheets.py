@@ -16,7 +16,7 @@ from schema.loaders.projects import (
 )
 from schema.relay import Node
 from schema.scalars import Date, DateTime, Decimal
-from server.domain import models
+from server.domain.rows.plans import ProjectRow, TaskItemRow, TaskSheetRow
 
 
 class TaskItem(graphene.ObjectType):
@@ -32,18 +32,18 @@ class TaskItem(graphene.ObjectType):
     done = graphene.Boolean(required=True, description="True once achieved.")
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.TaskItem | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> TaskItemRow | None:
         item = await info.context.loaders.get(TaskItemLoader).load(pk)
         if item is None:
             return None
         sheet = await info.context.loaders.get(TaskSheetLoader).load(item.sheet_id)
-        if not await info.context.access.can_see_project(sheet.project_id):
+        if sheet is None or not await info.context.access.can_see_project(sheet.project_id):
             return None
         return item
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.TaskItem)
+        return isinstance(root, TaskItemRow)
 
 
 class TaskSheet(graphene.ObjectType):
@@ -71,7 +71,7 @@ class TaskSheet(graphene.ObjectType):
     )
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.TaskSheet | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> TaskSheetRow | None:
         sheet = await info.context.loaders.get(TaskSheetLoader).load(pk)
         if sheet is None or not await info.context.access.can_see_project(sheet.project_id):
             return None
@@ -79,19 +79,17 @@ class TaskSheet(graphene.ObjectType):
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.TaskSheet)
+        return isinstance(root, TaskSheetRow)
 
     @staticmethod
-    async def resolve_project(root: models.TaskSheet, info: ResolveInfo) -> models.Project:
+    async def resolve_project(root: TaskSheetRow, info: ResolveInfo) -> ProjectRow:
         return await info.context.loaders.get(ProjectLoader).load(root.project_id)
 
     @staticmethod
-    async def resolve_items(root: models.TaskSheet, info: ResolveInfo) -> list[models.TaskItem]:
+    async def resolve_items(root: TaskSheetRow, info: ResolveInfo) -> list[TaskItemRow]:
         return await info.context.loaders.get(TaskItemsLoader).load(root.id)
 
     @staticmethod
-    async def resolve_revisions(
-        root: models.TaskSheet, info: ResolveInfo
-    ) -> list[models.TaskSheet]:
+    async def resolve_revisions(root: TaskSheetRow, info: ResolveInfo) -> list[TaskSheetRow]:
         sheets = await info.context.loaders.get(ProjectTaskSheetsLoader).load(root.project_id)
         return [sheet for sheet in sheets if sheet.year == root.year]

@@ -10,8 +10,9 @@ from typing import Any
 
 import graphene
 from graphene import ResolveInfo
+from graphql import FieldNode
 
-from schema.loaders import then
+from schema.loaders import page_loaded, then
 from schema.loaders.projects import (
     ProjectHealthLoader,
     ProjectLoader,
@@ -32,6 +33,8 @@ from schema.scalars import Date, Decimal
 from schema.schedule.types import MilestoneConnection, MilestoneStatus
 from schema.tickets.types import project_tickets
 from server.domain import health, models
+from server.domain.rows.accounts import UserRow
+from server.domain.rows.plans import PhaseRow, ProgrammeRow, ProjectRow, TaskSheetRow
 from server.domain.schedule import ProjectSchedule
 
 __all__ = [
@@ -74,6 +77,11 @@ class MilestoneFilter(graphene.InputObjectType):
 
     status = graphene.InputField(MilestoneStatus, description="Only milestones with this status.")
     overdue_only = graphene.Boolean(description="Only open milestones past their planned date.")
+
+
+def _unfiltered(field: FieldNode) -> bool:
+    """True when `milestones` is asked without a filter (it then reads the whole schedule)."""
+    return not any(argument.name.value == "filter" for argument in field.arguments)
 
 
 class Project(graphene.ObjectType):
@@ -149,56 +157,59 @@ class Project(graphene.ObjectType):
     )
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Project | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> ProjectRow | None:
         if not await info.context.access.can_see_project(pk):
             return None
         return await info.context.loaders.get(ProjectLoader).load(pk)
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.Project)
+        return isinstance(root, ProjectRow)
 
     @staticmethod
-    def resolve_location(root: models.Project, info: ResolveInfo) -> dict[str, float] | None:
+    def resolve_location(root: ProjectRow, info: ResolveInfo) -> dict[str, float] | None:
         if root.latitude is None or root.longitude is None:
             return None
         return {"latitude": root.latitude, "longitude": root.longitude}
 
     @staticmethod
     async def resolve_photos(
-        root: models.Project, info: ResolveInfo, first: int | None = None, after: str | None = None
+        root: ProjectRow, info: ResolveInfo, first: int | None = None, after: str | None = None
     ) -> Any:
         return await project_photos(root.id, info, first, after)
 
     @staticmethod
-    async def resolve_tickets(root: models.Project, info: ResolveInfo, **args: Any) -> Any:
+    async def resolve_tickets(root: ProjectRow, info: ResolveInfo, **args: Any) -> Any:
         return await project_tickets(root, info, **args)
 
     @staticmethod
-    def resolve_open_ticket_count(root: models.Project, info: ResolveInfo) -> Any:
+    @page_loaded(OpenTicketCountLoader)
+    def resolve_open_ticket_count(root: ProjectRow, info: ResolveInfo) -> Any:
         return info.context.loaders.get(OpenTicketCountLoader).load_now(root.id)
 
     @staticmethod
-    async def resolve_programmes(root: models.Project, info: ResolveInfo) -> list[models.Programme]:
+    async def resolve_programmes(root: ProjectRow, info: ResolveInfo) -> list[ProgrammeRow]:
         return await info.context.loaders.get(ProjectProgrammesLoader).load(root.id)
 
     @staticmethod
-    async def resolve_site_managers(root: models.Project, info: ResolveInfo) -> list[models.User]:
+    async def resolve_site_managers(root: ProjectRow, info: ResolveInfo) -> list[UserRow]:
         return await info.context.loaders.get(ProjectSiteManagersLoader).load(root.id)
 
     @staticmethod
-    def resolve_health(root: models.Project, info: ResolveInfo) -> Any:
+    @page_loaded(ProjectHealthLoader)
+    def resolve_health(root: ProjectRow, info: ResolveInfo) -> Any:
         return info.context.loaders.get(ProjectHealthLoader).load_now(root.id)
 
     @staticmethod
-    def resolve_forecast_finish(root: models.Project, info: ResolveInfo) -> Any:
+    @page_loaded(ProjectScheduleLoader)
+    def resolve_forecast_finish(root: ProjectRow, info: ResolveInfo) -> Any:
         schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.id)
         return then(schedule, lambda s: s.forecast_finish(root.planned_finish))
 
     @staticmethod
     async def resolve_task_sheet(
-        root: models.Project, info: ResolveInfo, year: int | None = None
-    ) -> models.TaskSheet | None:
+        root: ProjectRow, info: ResolveInfo, year: int | None = None
+    ) -> TaskSheetRow | None:
         sheets = await info.context.loaders.get(ProjectTaskSheetsLoader).load(root.id)
         for sheet in sheets:  # newest year, then newest revision, first
             if year is None or sheet.year == year:
@@ -206,12 +217,13 @@ class Project(graphene.ObjectType):
         return None
 
     @staticmethod
-    async def resolve_roadmap(root: models.Project, info: ResolveInfo) -> list[models.Phase]:
+    async def resolve_roadmap(root: ProjectRow, info: ResolveInfo) -> list[PhaseRow]:
         return await info.context.loaders.get(ProjectPhasesLoader).load(root.id)
 
     @staticmethod
+    @page_loaded(ProjectScheduleLoader, applies=_unfiltered)
     def resolve_milestones(
-        root: models.Project,
+        root: ProjectRow,
         info: ResolveInfo,
         first: int | None = None,
         after: str | None = None,
@@ -228,7 +240,8 @@ class Project(graphene.ObjectType):
         return then(milestones, lambda ms: paginate_list(MilestoneConnection, ms, first, after))
 
     @staticmethod
-    def resolve_next_milestone(root: models.Project, info: ResolveInfo) -> Any:
+    @page_loaded(ProjectScheduleLoader)
+    def resolve_next_milestone(root: ProjectRow, info: ResolveInfo) -> Any:
         schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.id)
         return then(schedule, ProjectSchedule.next_milestone)
 

@@ -14,6 +14,7 @@ from schema.scalars import Date
 from schema.schedule.types import Milestone, Phase
 from server.domain import models, timetable
 from server.domain.access import PLANNERS, SITE_WRITERS
+from server.domain.rows.plans import MilestoneRow, PhaseRow
 
 
 class SavePhaseInput(graphene.InputObjectType):
@@ -125,7 +126,7 @@ async def save_phase(info: ResolveInfo, user: models.User | None, input: Any) ->
         input_id(input.project_id, "Project"),
         values,
     )
-    return {"phase": phase}
+    return {"phase": PhaseRow.of(phase)}
 
 
 @mutation(
@@ -145,7 +146,7 @@ async def create_milestone(
         input.planned_date,
         _dependencies(input),
     )
-    return {"milestone": milestone}
+    return {"milestone": MilestoneRow.of(milestone)}
 
 
 @mutation(
@@ -160,7 +161,7 @@ async def set_milestone_dependencies(
     milestone = await timetable.set_milestone_dependencies(
         info.context.access, decode_id(input.milestone_id, "Milestone"), _dependencies(input)
     )
-    return {"milestone": milestone}
+    return {"milestone": MilestoneRow.of(milestone)}
 
 
 @mutation(
@@ -178,7 +179,7 @@ async def rebaseline_milestone(
         input.planned_date,
         input.reason,
     )
-    return {"milestone": milestone}
+    return {"milestone": MilestoneRow.of(milestone)}
 
 
 @mutation(
@@ -198,7 +199,7 @@ async def complete_milestone(
         [decode_id(gid, "Photo") for gid in input.photo_ids or []],
         input.note,
     )
-    return {"milestone": milestone}
+    return {"milestone": MilestoneRow.of(milestone)}
 
 
 class Mutations:

@@ -21,6 +21,9 @@ from schema.photos.types import milestone_photos
 from schema.relay import CountableConnection, Node
 from schema.scalars import Date, DateTime
 from server.domain import models
+from server.domain.rows.accounts import UserRow
+from server.domain.rows.plans import MilestoneRow, PhaseRow, ProjectRow, RebaselineRow
+from server.domain.rows.supervision import ReviewRow
 from server.domain.schedule import ProjectSchedule, days_overdue
 
 MilestoneStatus = graphene.Enum.from_enum(
@@ -45,7 +48,7 @@ class Phase(graphene.ObjectType):
     )
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Phase | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> PhaseRow | None:
         phase = await info.context.loaders.get(PhaseLoader).load(pk)
         if phase is None or not await info.context.access.can_see_project(phase.project_id):
             return None
@@ -53,10 +56,10 @@ class Phase(graphene.ObjectType):
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.Phase)
+        return isinstance(root, PhaseRow)
 
     @staticmethod
-    def resolve_milestones(root: models.Phase, info: ResolveInfo) -> Any:
+    def resolve_milestones(root: PhaseRow, info: ResolveInfo) -> Any:
         schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.project_id)
         return then(schedule, lambda s: [m for m in s.milestones if m.phase_id == root.id])
 
@@ -71,7 +74,7 @@ class Rebaseline(graphene.ObjectType):
     at = graphene.Field(DateTime, required=True, description="When it moved.")
 
     @staticmethod
-    async def resolve_actor(root: models.Rebaseline, info: ResolveInfo) -> models.User | None:
+    async def resolve_actor(root: RebaselineRow, info: ResolveInfo) -> UserRow | None:
         if root.actor_id is None:
             return None
         return await info.context.loaders.get(UserLoader).load(root.actor_id)
@@ -144,7 +147,7 @@ class Milestone(graphene.ObjectType):
     )
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Milestone | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> MilestoneRow | None:
         milestone = await info.context.loaders.get(MilestoneLoader).load(pk)
         if milestone is None or not await info.context.access.can_see_project(milestone.project_id):
             return None
@@ -152,15 +155,15 @@ class Milestone(graphene.ObjectType):
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.Milestone)
+        return isinstance(root, MilestoneRow)
 
     @staticmethod
-    async def resolve_project(root: models.Milestone, info: ResolveInfo) -> models.Project:
+    async def resolve_project(root: MilestoneRow, info: ResolveInfo) -> ProjectRow:
         return await info.context.loaders.get(ProjectLoader).load(root.project_id)
 
     @staticmethod
     async def resolve_photos(
-        root: models.Milestone,
+        root: MilestoneRow,
         info: ResolveInfo,
         first: int | None = None,
         after: str | None = None,
@@ -168,35 +171,35 @@ class Milestone(graphene.ObjectType):
         return await milestone_photos(root.id, info, first, after)
 
     @staticmethod
-    async def resolve_phase(root: models.Milestone, info: ResolveInfo) -> models.Phase | None:
+    async def resolve_phase(root: MilestoneRow, info: ResolveInfo) -> PhaseRow | None:
         if root.phase_id is None:
             return None
         return await info.context.loaders.get(PhaseLoader).load(root.phase_id)
 
     @staticmethod
-    def resolve_forecast_date(root: models.Milestone, info: ResolveInfo) -> Any:
+    def resolve_forecast_date(root: MilestoneRow, info: ResolveInfo) -> Any:
         schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.project_id)
         return then(schedule, lambda s: s.forecast.get(root.id, root.planned_date))
 
     @staticmethod
-    def resolve_is_overdue(root: models.Milestone, info: ResolveInfo) -> bool:
+    def resolve_is_overdue(root: MilestoneRow, info: ResolveInfo) -> bool:
         return days_overdue(root.status, root.planned_date, info.context.today) > 0
 
     @staticmethod
-    def resolve_days_overdue(root: models.Milestone, info: ResolveInfo) -> int:
+    def resolve_days_overdue(root: MilestoneRow, info: ResolveInfo) -> int:
         return days_overdue(root.status, root.planned_date, info.context.today)
 
     @staticmethod
-    def resolve_slip_days(root: models.Milestone, info: ResolveInfo) -> int:
+    def resolve_slip_days(root: MilestoneRow, info: ResolveInfo) -> int:
         return (root.planned_date - root.baseline_date).days
 
     @staticmethod
-    def resolve_depends_on(root: models.Milestone, info: ResolveInfo) -> Any:
+    def resolve_depends_on(root: MilestoneRow, info: ResolveInfo) -> Any:
         schedule = info.context.loaders.get(ProjectScheduleLoader).load_now(root.project_id)
         return then(schedule, lambda s: s.predecessors(root.id))
 
     @staticmethod
-    def resolve_dependencies(root: models.Milestone, info: ResolveInfo) -> Any:
+    def resolve_dependencies(root: MilestoneRow, info: ResolveInfo) -> Any:
         def links_of(schedule: ProjectSchedule) -> list[dict[str, Any]]:
             by_id = {m.id: m for m in schedule.milestones}
             return [
@@ -209,15 +212,11 @@ class Milestone(graphene.ObjectType):
         return then(schedule, links_of)
 
     @staticmethod
-    async def resolve_rebaselines(
-        root: models.Milestone, info: ResolveInfo
-    ) -> list[models.Rebaseline]:
+    async def resolve_rebaselines(root: MilestoneRow, info: ResolveInfo) -> list[RebaselineRow]:
         return await info.context.loaders.get(RebaselinesLoader).load(root.id)
 
     @staticmethod
-    async def resolve_reviews(
-        root: models.Milestone, info: ResolveInfo
-    ) -> list[models.SupervisionReview]:
+    async def resolve_reviews(root: MilestoneRow, info: ResolveInfo) -> list[ReviewRow]:
         return await info.context.loaders.get(MilestoneReviewsLoader).load(root.id)
 
 

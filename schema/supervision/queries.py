@@ -30,6 +30,7 @@ from schema.supervision.types import (
 )
 from server.domain import overdue, supervision
 from server.domain.access import READERS, visible_projects
+from server.domain.rows.supervision import ReviewRow
 
 
 async def _visible_project_ids(info: ResolveInfo, gids: list[str]) -> tuple[int, ...]:
@@ -183,5 +184,9 @@ class Queries:
             overdue_only=bool(given.get("overdue_only")),
         )
         return await paginate_queryset(
-            SupervisionReviewConnection, supervision.open_reviews(flt, user), first, after
+            SupervisionReviewConnection,
+            supervision.open_reviews(flt, user),
+            ReviewRow,
+            first,
+            after,
         )

@@ -13,7 +13,10 @@ from schema.loaders.schedule import MilestoneLoader
 from schema.loaders.supervision import ProgrammeProgressLoader, ReviewLoader
 from schema.relay import CountableConnection, Node, global_id
 from schema.scalars import Date, DateTime, Decimal
-from server.domain import models, overdue, progress, supervision
+from server.domain import overdue, progress, supervision
+from server.domain.rows.accounts import UserRow
+from server.domain.rows.plans import MilestoneRow, ProjectRow
+from server.domain.rows.supervision import ReviewRow
 
 # --- overdue board -------------------------------------------------------------------------
 
@@ -80,7 +83,7 @@ class SupervisionReview(graphene.ObjectType):
     )
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.SupervisionReview | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> ReviewRow | None:
         review = await info.context.loaders.get(ReviewLoader).load(pk)
         if review is None or not await info.context.access.can_see_project(review.project_id):
             return None
@@ -88,32 +91,28 @@ class SupervisionReview(graphene.ObjectType):
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.SupervisionReview)
+        return isinstance(root, ReviewRow)
 
     @staticmethod
-    async def resolve_milestone(
-        root: models.SupervisionReview, info: ResolveInfo
-    ) -> models.Milestone:
+    async def resolve_milestone(root: ReviewRow, info: ResolveInfo) -> MilestoneRow:
         return await info.context.loaders.get(MilestoneLoader).load(root.milestone_id)
 
     @staticmethod
-    async def resolve_project(root: models.SupervisionReview, info: ResolveInfo) -> models.Project:
+    async def resolve_project(root: ReviewRow, info: ResolveInfo) -> ProjectRow:
         return await info.context.loaders.get(ProjectLoader).load(root.project_id)
 
     @staticmethod
-    async def resolve_reviewer(root: models.SupervisionReview, info: ResolveInfo) -> models.User:
+    async def resolve_reviewer(root: ReviewRow, info: ResolveInfo) -> UserRow:
         return await info.context.loaders.get(UserLoader).load(root.reviewer_id)
 
     @staticmethod
-    async def resolve_responded_by(
-        root: models.SupervisionReview, info: ResolveInfo
-    ) -> models.User | None:
+    async def resolve_responded_by(root: ReviewRow, info: ResolveInfo) -> UserRow | None:
         if root.responded_by_id is None:
             return None
         return await info.context.loaders.get(UserLoader).load(root.responded_by_id)
 
     @staticmethod
-    def resolve_is_overdue(root: models.SupervisionReview, info: ResolveInfo) -> bool:
+    def resolve_is_overdue(root: ReviewRow, info: ResolveInfo) -> bool:
         return supervision.is_overdue(root, info.context.today)
 
 

@@ -15,6 +15,7 @@ from schema.scalars import Date, Decimal
 from schema.tickets.types import Notification, Severity, ShortageKind, ShortageTicket, TicketAction
 from server.domain import idempotency, models, notifications, tickets
 from server.domain.access import EVERYONE_SIGNED_IN, SITE_WRITERS
+from server.domain.rows.tickets import NotificationRow, TicketRow
 
 
 class CreateShortageTicketInput(graphene.InputObjectType):
@@ -117,7 +118,7 @@ class Mutations:
             idempotency_key=input.idempotency_key,
             key_ttl=idempotency.ttl_of(info.context.settings),
         )
-        return {"ticket": ticket}
+        return {"ticket": TicketRow.of(ticket)}
 
     @mutation(
         ShortageTicketPayload,
@@ -135,7 +136,8 @@ class Mutations:
             note=input.note,
             satisfaction=input.satisfaction,
         )
-        return {"ticket": await tickets.transition_ticket(info.context.access, request)}
+        ticket = await tickets.transition_ticket(info.context.access, request)
+        return {"ticket": TicketRow.of(ticket)}
 
     @mutation(
         MarkNotificationsReadPayload,
@@ -149,4 +151,7 @@ class Mutations:
         assert user is not None  # EVERYONE_SIGNED_IN
         ids = [input_id(gid, "Notification") or 0 for gid in input.ids]
         marked = await notifications.mark_read(user, ids)
-        return {"notifications": marked, "unread_count": await notifications.unread_count(user)}
+        return {
+            "notifications": [NotificationRow.of(notification) for notification in marked],
+            "unread_count": await notifications.unread_count(user),
+        }

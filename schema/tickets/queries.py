@@ -17,6 +17,7 @@ from schema.tickets.types import (
 )
 from server.domain import notifications, tickets
 from server.domain.access import READERS, visible_tickets
+from server.domain.rows.tickets import NotificationRow, TicketRow
 
 
 class Queries:
@@ -55,7 +56,7 @@ class Queries:
         found = tickets.filter_tickets(
             visible_tickets(user), ticket_query(filter), user, info.context.today
         )
-        return await paginate_queryset(ShortageTicketConnection, found, first, after)
+        return await paginate_queryset(ShortageTicketConnection, found, TicketRow, first, after)
 
     @staticmethod
     @requires(READERS)
@@ -67,7 +68,7 @@ class Queries:
         unread_only: bool | None = None,
     ) -> NotificationConnection:
         found = notifications.notifications_of(viewer(info), unread_only=bool(unread_only))
-        return await paginate_queryset(NotificationConnection, found, first, after)
+        return await paginate_queryset(NotificationConnection, found, NotificationRow, first, after)
 
     @staticmethod
     @requires(READERS)

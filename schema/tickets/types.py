@@ -16,7 +16,10 @@ from schema.permissions import viewer
 from schema.photos.types import PhotoConnection, ticket_photos
 from schema.relay import CountableConnection, Node, check_list_length, decode_id, paginate_list
 from schema.scalars import Date, DateTime, Decimal
-from server.domain import models, tickets
+from server.domain import models, notifications, tickets
+from server.domain.rows.accounts import UserRow
+from server.domain.rows.plans import MilestoneRow, ProjectRow
+from server.domain.rows.tickets import NotificationRow, TicketEventRow, TicketRow
 
 ShortageKind = graphene.Enum.from_enum(models.ShortageKind, description="What is short on site.")
 Severity = graphene.Enum.from_enum(
@@ -43,7 +46,7 @@ class TicketEvent(graphene.ObjectType):
     note = graphene.String(description="What the actor wrote.")
 
     @staticmethod
-    async def resolve_actor(root: models.TicketEvent, info: ResolveInfo) -> models.User:
+    async def resolve_actor(root: TicketEventRow, info: ResolveInfo) -> UserRow:
         return await info.context.loaders.get(UserLoader).load(root.actor_id)
 
 
@@ -100,50 +103,44 @@ class ShortageTicket(graphene.ObjectType):
     )
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.ShortageTicket | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> TicketRow | None:
         return await visible_ticket(info.context, pk)
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.ShortageTicket)
+        return isinstance(root, TicketRow)
 
     @staticmethod
-    async def resolve_project(root: models.ShortageTicket, info: ResolveInfo) -> models.Project:
+    async def resolve_project(root: TicketRow, info: ResolveInfo) -> ProjectRow:
         return await info.context.loaders.get(ProjectLoader).load(root.project_id)
 
     @staticmethod
-    async def resolve_blocking_milestone(
-        root: models.ShortageTicket, info: ResolveInfo
-    ) -> models.Milestone | None:
+    async def resolve_blocking_milestone(root: TicketRow, info: ResolveInfo) -> MilestoneRow | None:
         if root.blocking_milestone_id is None:
             return None
         return await info.context.loaders.get(MilestoneLoader).load(root.blocking_milestone_id)
 
     @staticmethod
-    async def resolve_reporter(root: models.ShortageTicket, info: ResolveInfo) -> models.User:
+    async def resolve_reporter(root: TicketRow, info: ResolveInfo) -> UserRow:
         return await info.context.loaders.get(UserLoader).load(root.reporter_id)
 
     @staticmethod
-    async def resolve_assignee(
-        root: models.ShortageTicket, info: ResolveInfo
-    ) -> models.User | None:
+    async def resolve_assignee(root: TicketRow, info: ResolveInfo) -> UserRow | None:
         if root.assignee_id is None:
             return None
         return await info.context.loaders.get(UserLoader).load(root.assignee_id)
 
     @staticmethod
-    def resolve_is_overdue(root: models.ShortageTicket, info: ResolveInfo) -> bool:
+    def resolve_is_overdue(root: TicketRow, info: ResolveInfo) -> bool:
         return tickets.is_overdue(root, info.context.today)
 
     @staticmethod
-    async def resolve_events(
-        root: models.ShortageTicket, info: ResolveInfo
-    ) -> list[models.TicketEvent]:
+    async def resolve_events(root: TicketRow, info: ResolveInfo) -> list[TicketEventRow]:
         return await info.context.loaders.get(TicketEventsLoader).load(root.id)
 
     @staticmethod
     async def resolve_photos(
-        root: models.ShortageTicket,
+        root: TicketRow,
         info: ResolveInfo,
         first: int | None = None,
         after: str | None = None,
@@ -198,7 +195,7 @@ def _distinct(values: list[Any] | None) -> tuple[Any, ...] | None:
 
 
 async def project_tickets(
-    root: models.Project,
+    root: ProjectRow,
     info: ResolveInfo,
     first: int | None = None,
     after: str | None = None,
@@ -229,20 +226,18 @@ class Notification(graphene.ObjectType):
     read_at = graphene.Field(DateTime, description="When it was marked read; null if unread.")
 
     @classmethod
-    async def get_node(cls, info: ResolveInfo, pk: int) -> models.Notification | None:
+    async def get_node(cls, info: ResolveInfo, pk: int) -> NotificationRow | None:
         user = info.context.user
         if user is None:
             return None
-        return await models.Notification.get_or_none(id=pk, user_id=user.id)
+        return await notifications.notification_of(user, pk)
 
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
-        return isinstance(root, models.Notification)
+        return isinstance(root, NotificationRow)
 
     @staticmethod
-    async def resolve_ticket(
-        root: models.Notification, info: ResolveInfo
-    ) -> models.ShortageTicket | None:
+    async def resolve_ticket(root: NotificationRow, info: ResolveInfo) -> TicketRow | None:
         if root.ticket_id is None:
             return None
         return await visible_ticket(info.context, root.ticket_id)

@@ -23,6 +23,7 @@ from graphql import (
     FieldNode,
     GraphQLEnumType,
     GraphQLField,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
@@ -31,6 +32,8 @@ from graphql import (
     located_error,
 )
 from graphql.pyutils import Path
+
+from schema.compiled import compiled_edges, edges_plan
 
 
 class ExecutionContext(CoreExecutionContext):
@@ -68,6 +71,22 @@ class ExecutionContext(CoreExecutionContext):
             error = located_error(raw_error, field_nodes, path.as_list())
             self.handle_field_error(error, return_type, path)
             return None
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[Any],
+        field_nodes: list[FieldNode],
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        """A page's edges from one statement when `schema.compiled` covers them; otherwise
+        graphql-core's completion, item by item."""
+        if isinstance(result, list) and result:
+            plan = edges_plan(info, return_type, field_nodes, path)
+            if plan is not None:
+                return compiled_edges(plan, result)
+        return super().complete_list_value(return_type, field_nodes, info, path, result)
 
     async def _complete_later(
         self,

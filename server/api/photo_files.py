@@ -8,8 +8,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from media import MediaStore, Variant
-from server.domain.models import Photo
-from server.domain.photos import signature_is_valid
+from server.domain.photos import photo_row, signature_is_valid
 from server.settings import Settings
 
 
@@ -31,7 +30,7 @@ class PhotoFileEndpoint:
         signature = request.query_params.get("signature", "")
         if not signature_is_valid(self.settings, photo_id, variant, expires, signature):
             return PlainTextResponse("The link is invalid or has expired.", status_code=403)
-        photo = await Photo.get_or_none(id=photo_id)
+        photo = await photo_row(photo_id)
         if photo is None:
             return PlainTextResponse("No such photo.", status_code=404)
         path = self.store.path(photo.sha256, variant)

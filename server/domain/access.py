@@ -31,6 +31,7 @@ from tortoise.queryset import QuerySet
 from server.domain.errors import FieldPath, Refused
 from server.domain.models import Milestone, Project, Role, ShortageTicket, User
 from server.domain.rawsql import fetch
+from server.domain.rows.tickets import TicketRow
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -175,7 +176,7 @@ class Access:
             return True
         return project_id in await self.managed()
 
-    async def can_see_ticket(self, ticket: ShortageTicket) -> bool:
+    async def can_see_ticket(self, ticket: ShortageTicket | TicketRow) -> bool:
         """True when the viewer may see the ticket."""
         if self.user is not None and self.user.role == Role.COORDINATOR:
             return ticket.assignee_id == self.user.id

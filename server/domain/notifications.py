@@ -10,6 +10,8 @@ from server.domain import audit
 from server.domain.clock import utc_now
 from server.domain.errors import Problem, Refused
 from server.domain.models import Notification, ShortageTicket, User
+from server.domain.rows import queryset_rows
+from server.domain.rows.tickets import NotificationRow
 
 MARK_READ_OPERATION = "markNotificationsRead"
 MAX_MARKED_AT_ONCE = 100
@@ -49,11 +51,22 @@ async def notify(
 
 
 def notifications_of(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
-    """The user's notifications, newest first (served by the (user, id) indexes)."""
+    """The user's notifications, newest first (served by the (user, id) indexes).
+
+    A statement still to run: page it as rows (`NotificationRow`).
+    """
     found = Notification.filter(user_id=user.id)
     if unread_only:
         found = found.filter(read_at__isnull=True)
     return found.order_by("-id")
+
+
+async def notification_of(user: User, notification_id: int) -> NotificationRow | None:
+    """The user's notification `notification_id`, or None (also when it is someone else's)."""
+    found = await queryset_rows(
+        NotificationRow, Notification.filter(id=notification_id, user_id=user.id)
+    )
+    return found[0] if found else None
 
 
 async def unread_count(user: User) -> int:

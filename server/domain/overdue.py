@@ -23,6 +23,8 @@ from tortoise.queryset import QuerySet
 from server.domain.access import project_scope
 from server.domain.columns import column_length
 from server.domain.models import Milestone, MilestoneStatus, Programme, Project, User
+from server.domain.rows import queryset_rows
+from server.domain.rows.plans import MilestoneRow
 from server.domain.schedule import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -195,9 +197,11 @@ def ordered(queryset: QuerySet[Milestone], after: OverdueCursor | None) -> Query
 
 async def overdue_page(
     flt: OverdueFilter, user: User, limit: int, after: OverdueCursor | None = None
-) -> tuple[list[Milestone], bool]:
-    """One page of overdue milestones and whether more follow (one SQL statement)."""
-    rows = await ordered(overdue_queryset(flt, user), after).limit(limit + 1)
+) -> tuple[list[MilestoneRow], bool]:
+    """One page of overdue milestones, as rows, and whether more follow (one SQL statement)."""
+    rows = await queryset_rows(
+        MilestoneRow, ordered(overdue_queryset(flt, user), after).limit(limit + 1)
+    )
     return rows[:limit], len(rows) > limit
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 
 from server.domain.models import Photo
 from server.domain.rawsql import fetch
+from server.domain.reads import rows_by_id
+from server.domain.rows.photos import PhotoRow
 
 Owner = Literal["project_id", "milestone_id", "ticket_id"]
 
@@ -19,7 +21,7 @@ class PhotoPage:
     `total` is None for an empty page: the statement reads the total off the page's rows.
     """
 
-    photos: list[Photo]
+    photos: list[PhotoRow]
     total: int | None
 
 
@@ -30,12 +32,12 @@ async def photo_pages(
 
     A project holds about 50 photos at the zone's scale and a screen shows a few, so each
     owner's list is numbered by the database and only the page's ids come back, with their
-    totals; the photos then come through the ORM. Their uploaders are the next relation level,
-    loaded (when asked for) by the request's user loader in one batch.
+    totals; the page's photos then come as plain rows in one statement. Their uploaders are
+    the next relation level, loaded (when asked for) by the request's user loader in one batch.
     """
     if not owner_ids:
         return {}
-    rows = await fetch(
+    numbered = await fetch(
         f"SELECT id, {owner} AS owner_id, list_total FROM (SELECT id, {owner},"
         f" ROW_NUMBER() OVER (PARTITION BY {owner} ORDER BY uploaded_at DESC, id DESC)"
         f" AS list_position, COUNT(*) OVER (PARTITION BY {owner}) AS list_total"
@@ -45,15 +47,19 @@ async def photo_pages(
         {"owner_ids": list(owner_ids), "start": start, "stop": start + limit},
     )
     pages = {owner_id: PhotoPage([], None) for owner_id in owner_ids}
-    if not rows:
+    if not numbered:
         return pages
-    photos = await Photo.filter(id__in=[row["id"] for row in rows])
-    by_id = {photo.id: photo for photo in photos}
-    for row in rows:
-        photo = by_id.get(row["id"])
+    by_id = await rows_by_id(PhotoRow, [record["id"] for record in numbered])
+    for record in numbered:
+        photo = by_id.get(record["id"])
         if photo is None:  # deleted between the two statements
             continue
-        page = pages[row["owner_id"]]
+        page = pages[record["owner_id"]]
         page.photos.append(photo)
-        page.total = int(row["list_total"])
+        page.total = int(record["list_total"])
     return pages
+
+
+async def photo_count(owner: Owner, owner_id: int) -> int:
+    """How many photos one owner has (for a page asked for past the end of the list)."""
+    return await Photo.filter(**{owner: owner_id}).count()

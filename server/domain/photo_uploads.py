@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+from tortoise.queryset import QuerySet
 
 from media import MediaError, ProcessedImage, process_image
 from media.uploads import UploadedFile
@@ -36,6 +37,8 @@ from server.domain.idempotency import (
 )
 from server.domain.models import Milestone, Photo, Project, ShortageTicket, User
 from server.domain.photos import UPLOAD_OPERATION, save_photo
+from server.domain.rows import queryset_rows
+from server.domain.rows.photos import PhotoRow
 from server.settings import Settings
 
 MAX_CAPTION_LENGTH = 500
@@ -190,27 +193,29 @@ async def _project_child(
     return found
 
 
-async def store_upload(settings: Settings, prepared: PreparedUpload) -> Photo | None:
+async def store_upload(settings: Settings, prepared: PreparedUpload) -> PhotoRow | None:
     """Store a prepared upload; call inside the transaction.
 
-    Answers with the first upload under the key when there is one (None if it was deleted
-    since), or the project's photo of the same bytes; otherwise the new photo, with its audit
-    entry and idempotency record.
+    Answers with the row of the first upload under the key when there is one (None if it was
+    deleted since), or the project's photo of the same bytes; otherwise the row of the new
+    photo, stored with its audit entry and idempotency record.
     """
     if prepared.previous_id is None:
         # A simultaneous first call with the key may have committed since prepare_upload.
         prepared.previous_id = await previous_result(prepared.key_use)
     if prepared.previous_id is not None:
-        return await Photo.get_or_none(id=prepared.previous_id)
+        return await _photo_row(Photo.filter(id=prepared.previous_id))
     processed = prepared.processed
     if processed is None:
         raise RuntimeError("prepare_upload did not decode the file")
-    existing = await Photo.get_or_none(project_id=prepared.project.id, sha256=processed.sha256)
+    existing = await _photo_row(
+        Photo.filter(project_id=prepared.project.id, sha256=processed.sha256)
+    )
     if existing is not None:
         await remember_result(prepared.key_use, existing.id)
         return existing
     try:
-        return await save_photo(
+        photo = await save_photo(
             settings,
             processed,
             prepared.upload.path,
@@ -223,3 +228,10 @@ async def store_upload(settings: Settings, prepared: PreparedUpload) -> Photo | 
         )
     except MediaError as exc:
         raise Refused(exc.code, exc.message, FILE_FIELD) from None
+    return PhotoRow.of(photo)
+
+
+async def _photo_row(queryset: QuerySet[Photo]) -> PhotoRow | None:
+    """The row of the one photo a queryset selects, or None."""
+    found = await queryset_rows(PhotoRow, queryset.limit(1))
+    return found[0] if found else None

@@ -18,6 +18,8 @@ from media import MediaStore, ProcessedImage, Variant
 from server.domain.audit import record
 from server.domain.idempotency import KeyUse, remember_result
 from server.domain.models import Milestone, Photo, Project, ShortageTicket, User
+from server.domain.reads import rows_by_id
+from server.domain.rows.photos import PhotoRow
 from server.settings import Settings
 
 EARTH_RADIUS_METERS = 6_371_008.8
@@ -97,6 +99,11 @@ async def _owned_elsewhere(sha256: str) -> bool:
         return await Photo.exists(sha256=sha256)
     except Exception:
         return False
+
+
+async def photo_row(photo_id: int) -> PhotoRow | None:
+    """The row of one photo, or None when there is none (one statement)."""
+    return (await rows_by_id(PhotoRow, [photo_id])).get(photo_id)
 
 
 def file_signature(secret_key: str, photo_id: int, variant: Variant, expires: int) -> str:

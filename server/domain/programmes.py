@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tortoise.queryset import QuerySet
-
 from server.domain import audit
 from server.domain.errors import Problems
 from server.domain.models import Programme, User
+from server.domain.rows import queryset_rows
+from server.domain.rows.plans import ProgrammeRow
 from server.domain.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year
 from server.domain.validation import (
     check_plan_year,
@@ -16,7 +16,7 @@ from server.domain.validation import (
 )
 
 
-def programmes_of(year: int | None) -> QuerySet[Programme]:
+async def programmes_of(year: int | None) -> list[ProgrammeRow]:
     """The programmes (of `year` when given), newest year first, then by code.
 
     ValueError names the problem when `year` is outside the calendar.
@@ -26,12 +26,13 @@ def programmes_of(year: int | None) -> QuerySet[Programme]:
         if not in_calendar_year(year):
             raise ValueError(f"year must be from {EARLIEST_DATE.year} to {LATEST_DATE.year}.")
         queryset = queryset.filter(year=year)
-    return queryset.order_by("-year", "code")
+    return await queryset_rows(ProgrammeRow, queryset.order_by("-year", "code"))
 
 
-async def create_programme(actor: User | None, code: str, name: str, year: int) -> Programme:
-    """Create a programme; code and year together are unique. Refused: empty or over-long
-    texts, a year outside 2000 to 2100, a programme with this code that year."""
+async def create_programme(actor: User | None, code: str, name: str, year: int) -> ProgrammeRow:
+    """Create a programme and answer its row; code and year together are unique. Refused:
+    empty or over-long texts, a year outside 2000 to 2100, a programme with this code that
+    year."""
     problems = Problems()
     code, name = code.strip(), name.strip()
     if not code:
@@ -47,4 +48,4 @@ async def create_programme(actor: User | None, code: str, name: str, year: int) 
     async with conflict_on_duplicate(("input", "code"), "This programme exists for that year."):
         programme = await Programme.create(code=code, name=name, year=year)
     await audit.record(actor, "programme.create", programme)
-    return programme
+    return ProgrammeRow.of(programme)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
@@ -14,6 +15,8 @@ from server.domain.access import ProjectScope
 from server.domain.columns import column_length
 from server.domain.health import Cutoffs, Health
 from server.domain.models import Programme, Project, ProjectStatus
+from server.domain.rows import fetch_rows
+from server.domain.rows.plans import ProjectRow
 from server.domain.schedule import EARLIEST_DATE, LATEST_DATE, in_calendar_year
 from server.domain.validation import MAX_ITEMS, fits
 
@@ -114,21 +117,21 @@ async def project_list(
 
 async def managed_project_page(
     scope: ProjectScope, user_id: int, start: int, limit: int
-) -> tuple[list[Project], bool, Callable[[], Awaitable[int]]]:
+) -> tuple[list[ProjectRow], bool, Callable[[], Awaitable[int]]]:
     """A page of the projects `user_id` runs the site of, as far as `scope` shows them, by code.
 
-    Returns the page, whether more follow, and a way to count them all (run only when a
-    client asks for the total). When the scope shows all of them (every project, or the user's
-    own) the page's statement is written out (ids are whole numbers) and run through the
-    ORM's public `raw`: the query builder cost more than the query.
+    Returns the page as rows, whether more follow, and a way to count them all (run only when
+    a client asks for the total). One statement, written out: the query builder cost more than
+    the query.
     """
-    if scope.everything or scope.manager_id == user_id:
-        rows = await Project.raw(
-            "SELECT p.* FROM project p JOIN project_site_manager s ON s.project_id = p.id"
-            f" WHERE s.user_id = {int(user_id)} ORDER BY p.code, p.id"
-            f" LIMIT {int(limit) + 1} OFFSET {int(start)}"
-        )
-        return rows[:limit], len(rows) > limit, Project.filter(site_managers__id=user_id).count
-    queryset = scope.filter(Project.filter(site_managers__id=user_id), "id")
-    rows = await queryset.order_by("code", "id").offset(start).limit(limit + 1)
-    return rows[:limit], len(rows) > limit, queryset.count
+    params: dict[str, Any] = {"user": user_id, "limit": limit + 1, "start": start}
+    visible = scope.sql("p.id", params)
+    rows = await fetch_rows(
+        ProjectRow,
+        f"SELECT {ProjectRow.select_list('p')} FROM project p"
+        " JOIN project_site_manager s ON s.project_id = p.id"
+        f" WHERE s.user_id = :user{visible} ORDER BY p.code, p.id LIMIT :limit OFFSET :start",
+        params,
+    )
+    count = scope.filter(Project.filter(site_managers__id=user_id), "id").count
+    return rows[:limit], len(rows) > limit, count

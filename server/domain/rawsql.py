@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from tortoise import connections
-from tortoise.models import Model
-
-from server.domain.columns import table_of
-
-M = TypeVar("M", bound=Model)
 
 PLACEHOLDER = re.compile(r"(?<!:):([a-z_][a-z0-9_]*)")
 """A named parameter, `:name`, in hand-written SQL."""
@@ -49,25 +44,3 @@ async def fetch(sql: str, params: Mapping[str, Any]) -> Sequence[dict[str, Any]]
     connection = connections.get("default")
     query, values = bind(sql, params, connection.capabilities.dialect)
     return await connection.execute_query_dict(query, values)
-
-
-def int_list(values: Iterable[int]) -> str:
-    """Whole numbers written out for the ORM's public `raw`, which takes no parameters.
-
-    Every value passes through `int()`, so nothing but digits (and a sign) reaches the SQL.
-    An empty list is refused, as `bind` refuses one.
-    """
-    written = ", ".join(str(int(value)) for value in values)
-    if not written:
-        raise ValueError("an empty list of ids")
-    return written
-
-
-async def rows_by_id(model: type[M], ids: Iterable[int]) -> list[M]:
-    """The rows of `model` with these ids, as model instances, through the ORM's `raw`.
-
-    For hot paths: building the same statement with the query builder costs more CPU than
-    running it (`make bench`, home screen).
-    """
-    table = table_of(model)
-    return await model.raw(f'SELECT * FROM "{table}" WHERE id IN ({int_list(ids)})')

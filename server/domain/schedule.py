@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from tortoise.expressions import Q
 
-from server.domain.models import Milestone, MilestoneStatus
-from server.domain.rawsql import fetch, int_list
+from server.domain.models import MilestoneStatus
+from server.domain.rawsql import fetch
+from server.domain.rows import fetch_rows
+from server.domain.rows.plans import MilestoneRow
 
 # The calendar the domain plans in: dates outside it are refused where they come in, so the
 # arithmetic on them (overdue days, forecasts, filters) stays far from the calendar's ends.
@@ -90,7 +92,7 @@ def would_close_cycle(links: Iterable[Link], predecessor: int, successor: int) -
 
 
 def forecast_dates(
-    milestones: Sequence[Milestone], links: Iterable[Link], today: dt.date
+    milestones: Sequence[MilestoneRow], links: Iterable[Link], today: dt.date
 ) -> dict[int, dt.date]:
     """The forecast date of each milestone.
 
@@ -123,9 +125,9 @@ def forecast_dates(
 
 
 def _forecast_one(
-    milestone: Milestone,
+    milestone: MilestoneRow,
     links: Sequence[Link],
-    by_id: Mapping[int, Milestone],
+    by_id: Mapping[int, MilestoneRow],
     forecast: Mapping[int, dt.date],
     today: dt.date,
 ) -> dt.date:
@@ -146,16 +148,16 @@ def _forecast_one(
 class ProjectSchedule:
     """A project's milestones (by planned date) with their links and forecasts."""
 
-    milestones: list[Milestone]
+    milestones: list[MilestoneRow]
     links: list[Link]
     forecast: dict[int, dt.date] = field(default_factory=dict)
 
-    def predecessors(self, milestone_id: int) -> list[Milestone]:
+    def predecessors(self, milestone_id: int) -> list[MilestoneRow]:
         """The milestones this one depends on, in timetable order."""
         ids = {link.predecessor for link in self.links if link.successor == milestone_id}
         return [m for m in self.milestones if m.id in ids]
 
-    def next_milestone(self) -> Milestone | None:
+    def next_milestone(self) -> MilestoneRow | None:
         """The open milestone with the earliest forecast (ties: planned date, then id)."""
         open_ones = [m for m in self.milestones if m.status == MilestoneStatus.PENDING]
         if not open_ones:
@@ -184,20 +186,22 @@ async def load_schedules(project_ids: Sequence[int], today: dt.date) -> list[Pro
     """The schedules of these projects, in their order, in two statements.
 
     Both statements are written out (the query builder cost more CPU than running them);
-    the milestones come back as models through the ORM's public `raw`.
+    the milestones come back as plain rows.
     """
     if not project_ids:
         return []
     params = {"project_ids": list(project_ids)}
-    milestones = await Milestone.raw(
-        "SELECT * FROM milestone"
-        f" WHERE project_id IN ({int_list(project_ids)}) ORDER BY planned_date, id"
+    milestones = await fetch_rows(
+        MilestoneRow,
+        f"SELECT {MilestoneRow.select_list('m')} FROM milestone m"
+        " WHERE m.project_id IN (:project_ids) ORDER BY m.planned_date, m.id",
+        params,
     )
     rows = [
         (row["predecessor_id"], row["successor_id"], row["lag_days"])
         for row in await fetch(_LINKS_SQL, params)
     ]
-    by_project: dict[int, list[Milestone]] = defaultdict(list)
+    by_project: dict[int, list[MilestoneRow]] = defaultdict(list)
     for milestone in milestones:
         by_project[milestone.project_id].append(milestone)
     project_of = {m.id: m.project_id for m in milestones}

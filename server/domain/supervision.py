@@ -20,6 +20,7 @@ from server.domain.clock import utc_now
 from server.domain.errors import Problems, Refused
 from server.domain.models import Milestone, MilestoneStatus, Project, SupervisionReview, User
 from server.domain.notifications import notify
+from server.domain.rows.supervision import ReviewRow
 
 MAX_TEXT_LENGTH = 2000
 REVIEW_NOTIFICATION = "SUPERVISION_INSTRUCTION"
@@ -28,7 +29,7 @@ RESPOND_OPERATION = "supervision.respond"
 ALREADY_ANSWERED = "The review has already been answered."
 
 
-def is_overdue(review: SupervisionReview, today: dt.date) -> bool:
+def is_overdue(review: ReviewRow | SupervisionReview, today: dt.date) -> bool:
     """True when the review is unanswered and its respond-by date is before `today`."""
     return (
         review.responded_at is None and review.respond_by is not None and review.respond_by < today
@@ -92,8 +93,9 @@ async def review_milestone(
     instruction: str,
     respond_by: dt.date | None,
     today: dt.date,
-) -> SupervisionReview:
-    """Give a supervision instruction on a milestone the reviewer sees (reviewMilestone).
+) -> ReviewRow:
+    """Give a supervision instruction on a milestone the reviewer sees (reviewMilestone); the
+    row of the review as written.
 
     Refused: NOT_FOUND for a milestone that is missing or hidden; INVALID for a done
     milestone, an empty or over-long instruction, a respond-by date before `today`.
@@ -104,7 +106,7 @@ async def review_milestone(
     review_problems(milestone, instruction, respond_by, today).raise_if_any()
     review = await create_review(reviewer, milestone, instruction, respond_by)
     await audit.record(reviewer, REVIEW_OPERATION, review)
-    return review
+    return ReviewRow.of(review)
 
 
 async def respond(review: SupervisionReview, responder: User, response: str) -> SupervisionReview:
@@ -121,8 +123,9 @@ async def respond(review: SupervisionReview, responder: User, response: str) -> 
 
 async def respond_to_review(
     actor: User | Access, review_id: int | None, response: str
-) -> SupervisionReview:
-    """Answer a supervision instruction on a project the responder sees (respondToReview).
+) -> ReviewRow:
+    """Answer a supervision instruction on a project the responder sees (respondToReview); the
+    row of the review as answered.
 
     Refused: NOT_FOUND for a review that is missing or hidden (`review_id` None: malformed);
     CONFLICT when it has been answered already; INVALID for an empty or over-long answer.
@@ -140,7 +143,7 @@ async def respond_to_review(
     before = audit.snapshot(review)
     review = await respond(review, responder, response)
     await audit.record(responder, RESPOND_OPERATION, review, before=before)
-    return review
+    return ReviewRow.of(review)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from server.domain import audit
 from server.domain.access import Access
 from server.domain.errors import Problems
 from server.domain.models import TaskItem, TaskSheet
+from server.domain.rows.plans import TaskSheetRow
 from server.domain.validation import (
     MAX_ITEMS,
     check_item_count,
@@ -62,8 +63,11 @@ def _check(values: SheetValues, problems: Problems) -> None:
         check_text_lengths(TaskItem, texts, problems, *path)
 
 
-async def save_task_sheet(access: Access, project_id: int | None, values: SheetValues) -> TaskSheet:
-    """Issue a visible project's task sheet for a year: revision 1, or the next one."""
+async def save_task_sheet(
+    access: Access, project_id: int | None, values: SheetValues
+) -> TaskSheetRow:
+    """Issue a visible project's task sheet for a year: revision 1, or the next one; the row
+    of the sheet as written."""
     project = await access.project(project_id, ("input", "projectId"))
     problems = Problems()
     _check(values, problems)
@@ -94,4 +98,4 @@ async def save_task_sheet(access: Access, project_id: int | None, values: SheetV
     after = audit.snapshot(sheet) or {}
     after["items"] = [item.title for item in values.items]
     await audit.record(access.user, "task_sheet.save", sheet, after=after)
-    return sheet
+    return TaskSheetRow.of(sheet)

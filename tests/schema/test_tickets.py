@@ -794,6 +794,13 @@ async def test_notifications_poll_and_mark_read(
         {"field": ["input", "ids", "0"], "code": "NOT_FOUND"}
     ]
     assert await Notification.filter(read_at__isnull=True).count() == 2
+    # node(id) finds one's own notification only.
+    node = """query($id: ID!) { node(id: $id) { ... on Notification {
+      id kind readAt ticket { number } } } }"""
+    own = (await graphql(node, {"id": newest}, account=site_manager))["data"]["node"]
+    assert own["id"] == newest and own["kind"] == "TICKET_TRANSITION"
+    assert own["readAt"] is not None and own["ticket"] == {"number": ticket.number}
+    assert (await graphql(node, {"id": newest}, account=office))["data"]["node"] is None
 
 
 async def test_huge_id_and_enum_lists_are_refused_or_folded_not_sent_to_sql(

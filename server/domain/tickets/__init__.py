@@ -7,7 +7,13 @@ The names callers use are importable from here.
 from __future__ import annotations
 
 from server.domain.tickets.filing import TicketDraft, create_ticket
-from server.domain.tickets.reads import TicketQuery, filter_tickets, is_overdue, open_ticket_counts
+from server.domain.tickets.reads import (
+    TicketQuery,
+    filter_tickets,
+    is_overdue,
+    open_ticket_counts,
+    tickets_of_projects,
+)
 from server.domain.tickets.workflow import TicketAction, TransitionRequest, transition_ticket
 
 __all__ = [
@@ -19,5 +25,6 @@ __all__ = [
     "filter_tickets",
     "is_overdue",
     "open_ticket_counts",
+    "tickets_of_projects",
     "transition_ticket",
 ]

@@ -22,7 +22,7 @@ async def test_programmes_of_a_year_newest_first() -> None:
     ]
     assert [p.code for p in await programmes_of(2020)] == ["1090", "765"]
     with pytest.raises(ValueError, match="year must be from 1900 to 2999"):
-        programmes_of(3000)
+        await programmes_of(3000)
 
 
 async def test_create_programme_checks_every_field_and_audits(make_account: MakeAccount) -> None:

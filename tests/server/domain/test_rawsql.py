@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from server.domain.rawsql import bind, fetch, int_list, rows_by_id
+from server.domain.rawsql import bind, fetch
 from tests import factories
 
 
@@ -44,31 +44,3 @@ async def test_datetimes_compare_with_stored_ones_on_the_same_day() -> None:
     sql = "SELECT count(*) AS n FROM auth_token WHERE expires_at > :at"
     assert (await fetch(sql, {"at": now}))[0]["n"] == 1
     assert (await fetch(sql, {"at": now + dt.timedelta(minutes=10)}))[0]["n"] == 0
-
-
-def test_int_list_writes_only_whole_numbers() -> None:
-    assert int_list([3, 1, True]) == "3, 1, 1"
-    with pytest.raises(ValueError):
-        int_list(["1) OR (1=1"])
-    with pytest.raises(ValueError):
-        int_list([])
-
-
-async def test_rows_by_id_builds_the_same_rows_as_the_orm() -> None:
-    from server.domain.models import Milestone, Project, Role, User
-
-    project = await factories.project("RAW-2")
-    milestone = await Milestone.create(
-        project=project,
-        title="主体封顶",
-        baseline_date=dt.date(2020, 2, 20),
-        planned_date=dt.date(2020, 4, 20),
-    )
-    user = await User.create(
-        username="raw", display_name="Raw", role=Role.OFFICE, password_hash="x"
-    )
-    for model, pk in ((Project, project.id), (Milestone, milestone.id), (User, user.id)):
-        [fetched] = await rows_by_id(model, [pk])
-        expected = await model.get(id=pk)
-        fields = model._meta.fields_db_projection
-        assert {f: getattr(fetched, f) for f in fields} == {f: getattr(expected, f) for f in fields}

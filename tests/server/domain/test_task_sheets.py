@@ -23,7 +23,7 @@ async def test_saving_again_issues_the_next_revision(make_account: MakeAccount) 
     second = await save_task_sheet(office, project.id, SheetValues(2020, scope="改"))
     other_year = await save_task_sheet(office, project.id, SheetValues(2021))
     assert [s.revision for s in (first, second, other_year)] == [1, 2, 1]
-    saved = await TaskItem.filter(sheet=first).order_by("position")
+    saved = await TaskItem.filter(sheet_id=first.id).order_by("position")
     assert [(i.title, i.done) for i in saved] == [("主体封顶", False), ("竣工", True)]
     entry = await AuditEntry.filter(action="task_sheet.save").order_by("id").first()
     assert entry is not None and entry.after["items"] == [" 主体封顶 ", "竣工"]

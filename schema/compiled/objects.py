@@ -267,32 +267,41 @@ FORECAST_SQL = f"""WITH RECURSIVE scope AS (
   FROM chain c JOIN milestone_dependency l ON l.predecessor_id = c.id
   JOIN scope n ON n.id = l.successor_id AND n.project_id = c.project_id
   WHERE NOT n.done AND c.depth < {{max_depth}}
+), pushed AS (
+  SELECT c.id, max(c.value) AS day FROM chain c WHERE c.depth > 0 GROUP BY c.id
 ), forecast AS (
-  SELECT s.id, CASE WHEN s.done THEN s.actual_date ELSE greatest(s.planned_date,
-    (SELECT max(c.value) FROM chain c WHERE c.id = s.id AND c.depth > 0)) END AS day
-  FROM scope s
+  SELECT jsonb_object_agg(s.id::text, CASE WHEN s.done THEN s.actual_date
+    ELSE greatest(s.planned_date, p.day) END) AS days
+  FROM scope s LEFT JOIN pushed p ON p.id = s.id
 ) """
 """Each milestone's forecast (`server.domain.schedule.forecast_dates`) for the milestones of
-`{projects}`: a done milestone's actual date; an open one's planned date pushed by every
-chain of predecessors, each starting at a done milestone's actual date or an open one's later
-of planned date and today, plus the lags. Links across projects are ignored, as the schedules
-do; chains stop at `{max_depth}` links (cycles are refused when links are made)."""
+`{projects}`, as one JSON map from milestone id to date that `forecast_of` reads: a done
+milestone's actual date; an open one's planned date pushed by every chain of predecessors,
+each starting at a done milestone's actual date or an open one's later of planned date and
+today, plus the lags. Links across projects are ignored, as the schedules do; chains stop at
+`{max_depth}` links (cycles are refused when links are made). A map, because PostgreSQL
+cannot index a CTE: looking a milestone up in it is a binary search, not a scan."""
+
+
+def forecast_of(milestone: str) -> str:
+    """The forecast date of the milestone row `milestone` (FORECAST_SQL must lead)."""
+    return f"((SELECT days FROM forecast) ->> {milestone}.id::text)::date"
+
 
 MAX_CHAIN = 200
 
 
 def _forecast_date(compiler: Compiler, row: str, item: Asked, field: GraphQLField) -> str:
     compiler.forecasts = True
-    return f"(SELECT f.day FROM forecast f WHERE f.id = {row}.id)"
+    return forecast_of(row)
 
 
 def _forecast_finish(compiler: Compiler, row: str, item: Asked, field: GraphQLField) -> str:
     compiler.forecasts = True
     it = compiler.alias()
     return (
-        f"(SELECT max(d) FROM (SELECT f.day AS d FROM forecast f JOIN milestone {it}"
-        f" ON {it}.id = f.id WHERE {it}.project_id = {row}.id"
-        f" UNION ALL SELECT {row}.planned_finish) AS dates)"
+        f"(SELECT max(d) FROM (SELECT {forecast_of(it)} AS d FROM milestone {it}"
+        f" WHERE {it}.project_id = {row}.id UNION ALL SELECT {row}.planned_finish) AS dates)"
     )
 
 
@@ -302,9 +311,9 @@ def _next_milestone(compiler: Compiler, row: str, item: Asked, field: GraphQLFie
     it = compiler.alias()
     value = compiler.object_json(compiler.target(field), it, item.selection_sets())
     return (
-        f"(SELECT {value} FROM milestone {it} JOIN forecast f ON f.id = {it}.id"
+        f"(SELECT {value} FROM milestone {it}"
         f" WHERE {it}.project_id = {row}.id AND {it}.status = {PENDING}"
-        f" ORDER BY f.day, {it}.planned_date, {it}.id LIMIT 1)"
+        f" ORDER BY {forecast_of(it)}, {it}.planned_date, {it}.id LIMIT 1)"
     )
 
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import asyncpg
 from tortoise import Tortoise, connections
-from tortoise.queryset import QuerySet
 
 from server.db import tortoise_config
 from server.domain.models import Role, User
@@ -25,11 +24,13 @@ from server.domain.overdue import (
     OverdueCursor,
     OverdueFilter,
     OverdueGroupBy,
-    ordered,
+    count_sql,
+    overdue_count,
     overdue_page,
-    overdue_queryset,
     overdue_summary,
+    page_sql,
 )
+from server.domain.rawsql import bind
 from server.settings import Settings
 
 SCRATCH = "wallchart_bench_overdue"
@@ -51,14 +52,12 @@ ANALYZE;
 """
 
 
-async def explain(title: str, query: QuerySet | Any) -> None:
-    """Print EXPLAIN ANALYZE of a queryset (or of its count query)."""
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, params = query.query.get_parameterized_sql()
-    rows = await connections.get("default").execute_query_dict(
-        "EXPLAIN (ANALYZE, COSTS OFF) " + sql, params
-    )
+async def explain(title: str, statement: tuple[str, dict[str, Any]]) -> None:
+    """Print EXPLAIN ANALYZE of one of the overdue module's statements."""
+    sql, params = statement
+    connection = connections.get("default")
+    query, values = bind(sql, params, connection.capabilities.dialect)
+    rows = await connection.execute_query_dict("EXPLAIN (ANALYZE, COSTS OFF) " + query, values)
     print(f"=== {title}")
     print("\n".join(row["QUERY PLAN"] for row in rows))
 
@@ -88,12 +87,12 @@ async def run(server_url: str) -> None:
         everything = OverdueFilter(as_of=AS_OF)
         narrow = OverdueFilter(as_of=AS_OF, programme_codes=("1090",), year=2020, town="town4")
         deep = OverdueCursor(dt.date(2020, 8, 1), 5000, 150000)
-        await explain("first page", ordered(overdue_queryset(everything, boss), None).limit(21))
-        await explain("deep page", ordered(overdue_queryset(everything, boss), deep).limit(21))
-        await explain("1090/2020 in town4", ordered(overdue_queryset(narrow, boss), None).limit(21))
-        await explain("totalCount", overdue_queryset(everything, boss).count())
+        await explain("first page", page_sql(everything, boss, 21))
+        await explain("deep page", page_sql(everything, boss, 21, deep))
+        await explain("1090/2020 in town4", page_sql(narrow, boss, 21))
+        await explain("totalCount", count_sql(everything, boss))
         await timed("first page", overdue_page(everything, boss, 20))
-        await timed("totalCount", overdue_queryset(everything, boss).count())
+        await timed("totalCount", overdue_count(everything, boss))
         for group_by in OverdueGroupBy:
             await timed(f"summary {group_by}", overdue_summary(everything, boss, group_by))
     finally:

@@ -137,7 +137,7 @@ class Queries:
             rows,
             start=0,
             has_next=has_next,
-            count=overdue.overdue_queryset(flt, user).count,
+            count=lambda: overdue.overdue_count(flt, user),
         )
         for edge in connection.edges:
             edge.cursor = overdue.OverdueCursor.of(edge.node).encode()

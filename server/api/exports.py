@@ -190,7 +190,7 @@ async def parse_filter(params: QueryParams, today: dt.date) -> OverdueFilter:
 async def overdue_rows(flt: OverdueFilter, user: User) -> list[list[Any]]:
     """Every overdue milestone under the filter as a spreadsheet row (two statements)."""
     overdue = overdue_queryset(flt, user)
-    milestones = await ordered(overdue, None).values_list(
+    milestones = await ordered(overdue).values_list(
         "project_id",
         "project__code",
         "project__name",

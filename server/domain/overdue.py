@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 from tortoise.functions import Count, Min
 from tortoise.queryset import QuerySet
 
 from server.domain.access import project_scope
 from server.domain.columns import column_length
 from server.domain.models import Milestone, MilestoneStatus, Programme, Project, User
-from server.domain.rows import queryset_rows
+from server.domain.rawsql import fetch
+from server.domain.rows import fetch_rows
 from server.domain.rows.plans import MilestoneRow
 from server.domain.schedule import (
     EARLIEST_DATE,
@@ -126,7 +127,7 @@ class OverdueCursor:
         return ids_fit and in_calendar(self.planned_date)
 
     @classmethod
-    def of(cls, milestone: Milestone) -> OverdueCursor:
+    def of(cls, milestone: MilestoneRow) -> OverdueCursor:
         """The cursor pointing at `milestone`."""
         return cls(milestone.planned_date, milestone.project_id, milestone.id)
 
@@ -183,25 +184,93 @@ def overdue_queryset(flt: OverdueFilter, user: User) -> QuerySet[Milestone]:
     return queryset
 
 
-def ordered(queryset: QuerySet[Milestone], after: OverdueCursor | None) -> QuerySet[Milestone]:
-    """`queryset` in overdue order (most overdue first), starting after the cursor."""
-    if after is not None:
-        day, project_id = after.planned_date, after.project_id
-        queryset = queryset.filter(planned_date__gte=day).filter(
-            Q(planned_date__gt=day)
-            | Q(planned_date=day, project_id__gt=project_id)
-            | Q(planned_date=day, project_id=project_id, id__gt=after.milestone_id)
-        )
+def ordered(queryset: QuerySet[Milestone]) -> QuerySet[Milestone]:
+    """`queryset` in overdue order: most overdue first, then by project and milestone."""
     return queryset.order_by("planned_date", "project_id", "id")
+
+
+def overdue_sql(flt: OverdueFilter, user: User, params: dict[str, Any]) -> str:
+    """`overdue_queryset` written out: the condition on milestone `m` of the milestones overdue
+    under `flt` that `user` may see; its parameters are added to `params`.
+
+    The hot list and its count run this (the query builder cost more CPU than the query);
+    the summary, the exports and the board filter through `overdue_queryset`. Both renderings
+    live here, and `tests/server/domain/test_overdue.py` checks they select the same rows.
+    """
+    params.update(pending=MilestoneStatus.PENDING.value, latest=flt.latest_planned_date)
+    where = "m.status = :pending AND m.planned_date <= :latest"
+    if flt.programme_codes == () or flt.project_ids == ():
+        return where + " AND 1 = 0"
+    if flt.project_ids is not None:
+        params["project_ids"] = list(flt.project_ids)
+        where += " AND m.project_id IN (:project_ids)"
+    projects = []
+    if flt.programme_codes is not None or flt.year is not None:
+        programmes = "SELECT pp.project_id FROM project_programme pp"
+        programmes += " JOIN programme g ON g.id = pp.programme_id WHERE 1 = 1"
+        if flt.programme_codes is not None:
+            params["programme_codes"] = list(flt.programme_codes)
+            programmes += " AND g.code IN (:programme_codes)"
+        if flt.year is not None:
+            params["year"] = flt.year
+            programmes += " AND g.year = :year"
+        projects.append(f" AND p.id IN ({programmes})")
+    if flt.responsible_unit is not None:
+        params["responsible_unit"] = flt.responsible_unit
+        projects.append(" AND p.responsible_unit = :responsible_unit")
+    if flt.town is not None:
+        params["town"] = flt.town
+        projects.append(" AND p.town = :town")
+    projects.append(project_scope(user).sql("p.id", params))
+    if any(projects):
+        where += f" AND m.project_id IN (SELECT p.id FROM project p WHERE 1 = 1{''.join(projects)})"
+    return where
+
+
+def page_sql(
+    flt: OverdueFilter, user: User, limit: int, after: OverdueCursor | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The statement of one page of overdue milestones (a keyset range in overdue order),
+    selecting `limit` rows as MilestoneRow columns, with its parameters."""
+    params: dict[str, Any] = {"limit": limit}
+    where = overdue_sql(flt, user, params)
+    if after is not None:
+        params.update(
+            after_day=after.planned_date,
+            after_project=after.project_id,
+            after_id=after.milestone_id,
+        )
+        where += (
+            " AND m.planned_date >= :after_day AND (m.planned_date > :after_day"
+            " OR (m.project_id > :after_project AND m.planned_date = :after_day)"
+            " OR (m.project_id = :after_project AND m.planned_date = :after_day"
+            " AND m.id > :after_id))"
+        )
+    sql = (
+        f"SELECT {MilestoneRow.select_list('m')} FROM milestone m WHERE {where}"
+        " ORDER BY m.planned_date, m.project_id, m.id LIMIT :limit"
+    )
+    return sql, params
+
+
+def count_sql(flt: OverdueFilter, user: User) -> tuple[str, dict[str, Any]]:
+    """The statement counting the milestones overdue under `flt` for `user` (column `n`)."""
+    params: dict[str, Any] = {}
+    return f"SELECT count(*) AS n FROM milestone m WHERE {overdue_sql(flt, user, params)}", params
+
+
+async def overdue_count(flt: OverdueFilter, user: User) -> int:
+    """How many milestones are overdue under `flt` for `user` (one statement, run when a
+    client asks for the total)."""
+    sql, params = count_sql(flt, user)
+    return int((await fetch(sql, params))[0]["n"])
 
 
 async def overdue_page(
     flt: OverdueFilter, user: User, limit: int, after: OverdueCursor | None = None
 ) -> tuple[list[MilestoneRow], bool]:
     """One page of overdue milestones, as rows, and whether more follow (one SQL statement)."""
-    rows = await queryset_rows(
-        MilestoneRow, ordered(overdue_queryset(flt, user), after).limit(limit + 1)
-    )
+    rows = await fetch_rows(MilestoneRow, *page_sql(flt, user, limit + 1, after))
     return rows[:limit], len(rows) > limit
 
 

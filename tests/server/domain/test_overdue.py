@@ -14,6 +14,7 @@ from server.domain.overdue import (
     OverdueFilter,
     OverdueGroupBy,
     days_overdue,
+    overdue_count,
     overdue_page,
     overdue_queryset,
     overdue_summary,
@@ -111,6 +112,7 @@ async def test_list_matches_python_and_pages_cover_it_once(
     flt = OverdueFilter(as_of=AS_OF, **fields)
     expected = await _expected(flt)
     assert await overdue_queryset(flt, boss.user).count() == len(expected)
+    assert await overdue_count(flt, boss.user) == len(expected)  # the SQL rendering agrees
 
     listed: list[Milestone] = []
     cursor = None
@@ -177,6 +179,11 @@ async def test_site_managers_see_only_their_projects(make_account: MakeAccount) 
     groups = await overdue_summary(flt, manager.user, OverdueGroupBy.PROJECT)
     assert {int(g.key) for g in groups} <= {p.id for p in mine}
     assert sum(g.overdue_count for g in groups) == len(expected)
+    assert await overdue_count(flt, manager.user) == len(expected)
+    narrowed = OverdueFilter(as_of=AS_OF, town="金山桥街道", programme_codes=("1090",), year=2020)
+    assert await overdue_count(narrowed, manager.user) == (
+        await overdue_queryset(narrowed, manager.user).count()
+    )
 
 
 def test_filter_and_cursor_refuse_bad_values() -> None:

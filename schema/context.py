@@ -43,6 +43,9 @@ class RequestContext:
     client_address: str = "unknown"
     """The caller's address as the HTTP layer read it (proxies included); direct calls share one."""
     files: dict[str, Any] = field(default_factory=dict)
+    plans: dict[Any, Any] = field(default_factory=dict)
+    """Plans of compiled pages by the field nodes they answer (`schema.compiled`): a page's
+    resolver and its completion ask for the same plan."""
     loaders: Loaders = field(init=False)
     _today: dt.date | None = field(default=None, init=False)
     _access: Access | None = field(default=None, init=False)

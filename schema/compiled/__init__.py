@@ -62,10 +62,22 @@ def _inside_a_list(path: Path) -> bool:
 def edges_plan(
     info: GraphQLResolveInfo, list_type: GraphQLList, field_nodes: Sequence[FieldNode], path: Path
 ) -> EdgesPlan | None:
-    """The plan for a list of edges at `path`, or None when the resolvers must answer it."""
+    """The plan for a list of edges at `path`, or None when the resolvers must answer it
+    (planned once per request and field)."""
     settings = getattr(info.context, "settings", None)  # None: not the service's context
     if settings is None or not settings.compiled_reads or _inside_a_list(path):
         return None
+    key = tuple(id(node) for node in field_nodes)
+    plans = info.context.plans
+    if key not in plans:
+        plans[key] = _plan(info, list_type, field_nodes)
+    return plans[key]
+
+
+def _plan(
+    info: GraphQLResolveInfo, list_type: GraphQLList, field_nodes: Sequence[FieldNode]
+) -> EdgesPlan | None:
+    settings = info.context.settings
     edge = get_nullable_type(list_type.of_type)
     if not isinstance(edge, GraphQLObjectType) or set(edge.fields) != {"node", "cursor"}:
         return None

@@ -12,7 +12,7 @@ latest documents that ask only for introspection (GraphiQL's schema query) are k
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +64,20 @@ class PreparedDocument:
     document: DocumentNode | None
     errors: tuple[GraphQLError, ...]
     budgets: dict[str | None, OperationBudget] = field(default_factory=dict)
+    sized: OrderedDict[Hashable, OperationBudget] = field(default_factory=OrderedDict)
+    """Figures of variable-sized operations, by operation name and variable values (the
+    latest SIZED_KEPT): a phone polling with the same `$first` is measured once."""
+
+
+SIZED_KEPT = 32
+SCALARS = (str, int, float, bool, type(None))
+
+
+def _sizing_key(name: str | None, values: Mapping[str, Any]) -> Hashable | None:
+    """A key for figures measured with these variable values (None: values not kept)."""
+    if not all(isinstance(value, SCALARS) for value in values.values()):
+        return None
+    return (name, tuple(sorted((key, type(v).__name__, v) for key, v in values.items())))
 
 
 def refusal(exc: BudgetExceeded) -> GraphQLError:
@@ -162,14 +176,18 @@ class DocumentCache:
         if known is not None:
             return known
         assert prepared.document is not None
-        measure = measure_document(
-            self._schema,
-            prepared.document,
-            self.limits,
-            operation_variables(operation, variables),
-        )
+        values = operation_variables(operation, variables)
+        key = _sizing_key(name, values)
+        if key is not None and key in prepared.sized:
+            return prepared.sized[key]
+        measure = measure_document(self._schema, prepared.document, self.limits, values)
         self.measured_nodes += measure.nodes_visited
-        return measure.operation(operation)
+        figures = measure.operation(operation)
+        if key is not None:
+            prepared.sized[key] = figures
+            while len(prepared.sized) > SIZED_KEPT:
+                prepared.sized.popitem(last=False)
+        return figures
 
     def _prepare_uncached(self, source: str) -> PreparedDocument:
         try:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import graphene
-from graphql import get_introspection_query
+from graphql import OperationDefinitionNode, get_introspection_query
 
+from schema import build_schema
 from server.api.documents import DocumentCache
 from server.settings import Settings
 
@@ -69,3 +70,29 @@ def test_a_document_is_validated_once_and_evicted_least_recently_used() -> None:
 def test_syntax_errors_are_reported_not_raised() -> None:
     errors = make_cache().prepare("{ root {").errors
     assert errors and "Syntax Error" in errors[0].message
+
+
+def test_variable_sized_figures_are_measured_once_per_variable_values() -> None:
+    settings = Settings.from_env({}, secret_key="k")
+    cache = DocumentCache(build_schema().graphql_schema, settings)
+    source = (
+        "query($n: Int, $ids: [ID!]!) { projects(first: $n) { edges { node { code } } }"
+        " nodes(ids: $ids) { id } }"
+    )
+    prepared = cache.prepare(source)
+    operation = prepared.document.definitions[0]  # type: ignore[union-attr]
+    assert isinstance(operation, OperationDefinitionNode)
+
+    five = cache.budget(prepared, operation, {"n": 5, "ids": "x"})
+    measured = cache.measured_nodes
+    assert cache.budget(prepared, operation, {"n": 5, "ids": "x"}) == five
+    assert cache.measured_nodes == measured  # the same values: not measured again
+
+    fifty = cache.budget(prepared, operation, {"n": 50, "ids": "x"})
+    assert fifty.cost > five.cost and cache.measured_nodes > measured
+    measured = cache.measured_nodes
+    one = cache.budget(prepared, operation, {"n": 5, "ids": ["a"]})
+    measured = cache.measured_nodes
+    three = cache.budget(prepared, operation, {"n": 5, "ids": ["a", "b", "c"]})
+    assert three.cost > one.cost  # `nodes(ids:)` counts its ids
+    assert cache.measured_nodes > measured  # a list value is not kept as a key: measured again

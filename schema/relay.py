@@ -152,11 +152,15 @@ def build_connection(
     start: int,
     has_next: bool,
     count: int | Callable[[], Awaitable[int]],
+    cursors: Sequence[str] | None = None,
 ) -> CountableConnection:
-    """A connection page of `items` that begin at offset `start`."""
+    """A connection page of `items` that begin at offset `start`, with offset cursors unless
+    the list has its own `cursors` (one per item)."""
+    if cursors is None:
+        cursors = [offset_cursor(start + index) for index in range(len(items))]
     edges = [
-        connection_type.Edge(node=item, cursor=offset_cursor(start + index))
-        for index, item in enumerate(items)
+        connection_type.Edge(node=item, cursor=cursor)
+        for item, cursor in zip(items, cursors, strict=True)
     ]
     connection = connection_type(
         edges=edges,

@@ -138,12 +138,9 @@ class Queries:
             start=0,
             has_next=has_next,
             count=lambda: overdue.overdue_count(flt, user),
+            cursors=[overdue.OverdueCursor.of(row).encode() for row in rows],
         )
-        for edge in connection.edges:
-            edge.cursor = overdue.OverdueCursor.of(edge.node).encode()
         connection.page_info.has_previous_page = cursor is not None
-        connection.page_info.start_cursor = connection.edges[0].cursor if rows else None
-        connection.page_info.end_cursor = connection.edges[-1].cursor if rows else None
         return connection
 
     @staticmethod

@@ -7,14 +7,19 @@ manager's home screen and an office report, and prints the CPU time per request
 (`time.process_time`, after warm-up, variants interleaved round by round; median and best
 round) of each variant:
 
-- `endpoint`: the execution options /graphql passes (`graphql_http.EXECUTION_OPTIONS`: the leaf
-  short completion of `server.api.execution` and the endpoint's `is_awaitable`);
-- one variant per `--context NAME=PATH`: the `ExecutionContext` class defined in that file, with
-  the endpoint's `is_awaitable`. The short path this project had before (reading graphene's
-  resolvers) is measured so: `git show 683efaf:server/api/execution.py > /tmp/short_path.py`
-  then `--context "old short path=/tmp/short_path.py"`;
-- `graphql-core context`: graphql-core's own ExecutionContext with the endpoint's `is_awaitable`;
-- `neither`: graphql-core's own ExecutionContext and awaitable test;
+- `endpoint`: what /graphql does: on PostgreSQL, pages whose fields are covered are compiled to
+  one statement building their JSON (`schema.compiled`); the rest runs with the execution
+  options /graphql passes (`graphql_http.EXECUTION_OPTIONS`: the leaf short completion of
+  `server.api.execution` and the endpoint's `is_awaitable`);
+- `resolvers: short path`: the same with compiled pages off (as on SQLite), every field
+  answered by its resolver;
+- one `resolvers:` variant per `--context NAME=PATH`: the `ExecutionContext` class defined in
+  that file, with the endpoint's `is_awaitable`. The short path this project had before (reading
+  graphene's resolvers) is measured so: `git show 683efaf:server/api/execution.py >
+  /tmp/short_path.py` then `--context "old short path=/tmp/short_path.py"`;
+- `resolvers: graphql-core context`: graphql-core's own ExecutionContext with the endpoint's
+  `is_awaitable`;
+- `resolvers: neither`: graphql-core's own ExecutionContext and awaitable test;
 - `json (Starlette)` / `orjson (endpoint)`: encoding the response body with Starlette's
   JSONResponse (json.dumps) or the endpoint's `GraphQLJSONResponse` (checked to be the same bytes).
 
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import importlib.util
 import os
@@ -36,6 +42,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import DocumentNode, ExecutionContext, ExecutionResult, execute
 from starlette.responses import JSONResponse
 
@@ -106,20 +113,36 @@ def load_context(spec: str) -> tuple[str, type[ExecutionContext]]:
     return name, module.ExecutionContext
 
 
-def execution_variants(contexts: list[str]) -> dict[str, dict[str, Any]]:
-    """Name -> keyword arguments of `execute` for each execution variant.
+@dataclass(frozen=True)
+class Variant:
+    """How one variant executes: `execute`'s keyword arguments, and whether pages compile."""
 
-    `endpoint` is what /graphql passes; each `--context` runs with its class and the endpoint's
-    `is_awaitable`; `graphql-core context` keeps only the endpoint's `is_awaitable`, `neither`
-    leaves graphql-core's own context and awaitable test.
+    options: dict[str, Any]
+    compiled: bool
+
+
+def execution_variants(contexts: list[str]) -> dict[str, Variant]:
+    """Name -> how each variant executes.
+
+    `endpoint` is what /graphql does (compiled pages on PostgreSQL, the leaf short path and
+    the endpoint's `is_awaitable`). The `resolvers:` variants switch compiled pages off
+    (`WALLCHART_COMPILED_READS=false`, or SQLite) and then: `short path` keeps the endpoint's
+    execution options; each `--context` runs with its class and the endpoint's
+    `is_awaitable`; `graphql-core context` keeps only the endpoint's `is_awaitable`;
+    `neither` leaves graphql-core's own context and awaitable test.
     """
     awaitable = graphql_http.resolved_value_is_awaitable
-    variants: dict[str, dict[str, Any]] = {"endpoint": dict(graphql_http.EXECUTION_OPTIONS)}
+    endpoint_options = dict(graphql_http.EXECUTION_OPTIONS)
+    variants = {
+        "endpoint": Variant(endpoint_options, True),
+        "resolvers: short path": Variant(endpoint_options, False),
+    }
     for spec in contexts:
         name, context_class = load_context(spec)
-        variants[name] = {"execution_context_class": context_class, "is_awaitable": awaitable}
-    variants["graphql-core context"] = {"is_awaitable": awaitable}
-    variants["neither"] = {}
+        options = {"execution_context_class": context_class, "is_awaitable": awaitable}
+        variants[f"resolvers: {name}"] = Variant(options, False)
+    variants["resolvers: graphql-core context"] = Variant({"is_awaitable": awaitable}, False)
+    variants["resolvers: neither"] = Variant({}, False)
     return variants
 
 
@@ -128,25 +151,31 @@ def runner(
     document: DocumentNode,
     screen: Screen,
     user: User,
-    options: dict[str, Any],
+    variant: Variant,
 ) -> Run:
     """A coroutine function executing `screen` once, as a fresh request would."""
     schema = endpoint.schema.graphql_schema
+    settings = dataclasses.replace(endpoint.settings, compiled_reads=variant.compiled)
 
     async def run() -> ExecutionResult:
-        context = RequestContext(request=None, settings=endpoint.settings, user=user)
+        context = RequestContext(request=None, settings=settings, user=user)
         result = execute(
             schema,
             document,
             context_value=context,
             variable_values=screen.variables,
-            **options,
+            **variant.options,
         )
         if not isinstance(result, ExecutionResult):
             result = await result
         return result
 
     return run
+
+
+def as_json(answer: ExecutionResult) -> Any:
+    """The answer's data as a client reads it (compiled pages hold ready JSON)."""
+    return orjson.loads(GraphQLJSONResponse({"data": answer.data}).body)
 
 
 async def cpu_ms(run: Run, requests: int) -> float:
@@ -214,16 +243,18 @@ async def ablate(settings: Settings, contexts: list[str], rounds: int, requests:
         prepared = endpoint.documents.prepare(screen.query)
         assert prepared.document is not None, prepared.errors
         runs = {
-            name: runner(endpoint, prepared.document, screen, user, options)
-            for name, options in execution_variants(contexts).items()
+            name: runner(endpoint, prepared.document, screen, user, variant)
+            for name, variant in execution_variants(contexts).items()
         }
         answers = {name: await run() for name, run in runs.items()}
+        expected = as_json(answers["endpoint"])
         for name, answer in answers.items():
-            if answer.errors or answer.data != answers["endpoint"].data:
+            if answer.errors or as_json(answer) != expected:
                 raise RuntimeError(f"{screen.name}: {name} answers differently: {answer.errors}")
         for name, (median, best) in (await measure(runs, rounds, requests)).items():
             rows.append(Row(screen.name, name, median, best))
-        payload, _ = endpoint.result_payload(answers["endpoint"])
+        # Starlette's encoder cannot write ready JSON: encode the resolvers' answer.
+        payload, _ = endpoint.result_payload(answers["resolvers: short path"])
         bodies = encoders({**payload, "extensions": {"cost": {"requested": 1, "limit": 2}}})
         if len({encode() for encode in bodies.values()}) != 1:
             raise RuntimeError(f"{screen.name}: the encoders give different bytes")

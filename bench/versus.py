@@ -167,6 +167,15 @@ ORDER BY 1
 """
 
 
+def rss_mb(pid: int) -> float:
+    """The resident memory of a process, in MB (from /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 async def unindexed_foreign_keys(connection: asyncpg.Connection) -> list[str]:
     """Foreign-key columns no index leads with (PostGraphile scans their table per parent)."""
     return [row["column_name"] for row in await connection.fetch(_UNINDEXED_FOREIGN_KEYS)]
@@ -179,6 +188,11 @@ def heading(meta: dict[str, Any]) -> str:
         f" keep-alive connections, {meta['rounds']} interleaved rounds; CPU in ms per request"
         " of the server process + its PostgreSQL backends (/proc)"
     ]
+    rss = meta.get("rss_mb")
+    if rss:
+        lines.append(
+            "wallchart server RSS after each row (MB): " + ", ".join(f"{mb:.1f}" for mb in rss)
+        )
     unindexed = meta.get("unindexed_foreign_keys")
     if unindexed:
         lines.append(f"foreign keys without an index: {', '.join(unindexed)}")
@@ -205,6 +219,7 @@ async def measure(database_url: str, settings: Settings) -> tuple[list[PeerRow],
         )
         today = zone_today(settings.zone)
         rows: list[PeerRow] = []
+        rss: list[float] = []
         for pair in peer_queries.pairs(site_user, today):
             print(f"peer row: {pair.label} ...", flush=True)
             ours = Target(
@@ -224,7 +239,9 @@ async def measure(database_url: str, settings: Settings) -> tuple[list[PeerRow],
                     {},
                 )
             rows.append(await _row(connection, name, pair, ours, theirs))
+            rss.append(rss_mb(server.process.pid))
         meta = {
+            "rss_mb": rss,
             "postgraphile": peer.version(),
             "connections": CONNECTIONS,
             "rounds": ROUNDS,

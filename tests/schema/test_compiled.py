@@ -121,6 +121,13 @@ CORPUS: dict[str, tuple[str, dict[str, Any]]] = {
         " { totalCount edges { node { title } } } } } } }",
         {},
     ),
+    "falls back: more keys than one JSON object takes": (
+        "{ projects(first: 3) { edges { node { "
+        + " ".join(f"a{n}: code" for n in range(30))
+        + f" {PROJECT} forecastFinish nextMilestone {{ title }} milestones(first: 1)"
+        " { totalCount } } } } }",
+        {},
+    ),
     "refused nested arguments": (
         "{ projects(first: 5) { edges { node { code milestones(first: 101) { totalCount } } } } }",
         {},

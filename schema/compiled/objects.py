@@ -137,6 +137,29 @@ def many(table: str, join: str, condition: str, order: str) -> Build:
     return build
 
 
+Part = Callable[[Asked], str]
+
+
+def _composed(
+    compiler: Compiler, object_type: GraphQLObjectType, item: Asked, parts: dict[str, Part | str]
+) -> str:
+    """`json_build_object(...)` of the fields `item` asks of `object_type`, each written by its
+    part (SQL, or a function of the asked field giving SQL); `__typename` is the type's name."""
+    written = []
+    for asked in collect(object_type, item.selection_sets(), compiler.request):
+        if asked.name == "__typename":
+            value = f"'{object_type.name}'"
+        elif asked.name in parts:
+            part = parts[asked.name]
+            value = part if isinstance(part, str) else part(asked)
+        else:
+            raise NotCompiled(f"{object_type.name}.{asked.name}")
+        written.append(f"'{asked.key}', {value}")
+    if not written:
+        raise NotCompiled(object_type.name)
+    return f"json_build_object({', '.join(written)})"
+
+
 def _cursor(offset_sql: str) -> str:
     """An offset cursor (`schema.relay.offset_cursor`) computed by the database."""
     return f"encode(convert_to('offset:' || ({offset_sql}), 'UTF8'), 'base64')"
@@ -157,24 +180,22 @@ def milestone_page(compiler: Compiler, row: str, item: Asked, field: GraphQLFiel
         raise NotCompiled("milestones arguments") from None
     connection = compiler.target(field)
     page, every, later = compiler.alias(), compiler.alias(), compiler.alias()
-    parts = []
-    for asked in collect(connection, item.selection_sets(), compiler.request):
-        if asked.name == "__typename":
-            value = f"'{connection.name}'"
-        elif asked.name == "totalCount":
-            value = f"(SELECT count(*) FROM milestone {every} WHERE {every}.project_id = {row}.id)"
-        elif asked.name == "edges":
-            value = _edges(compiler, connection.fields["edges"], asked, page)
-        elif asked.name == "pageInfo":
-            info_type = compiler.target(connection.fields["pageInfo"])
-            value = _page_info(compiler, info_type, asked, row, later, start, limit)
-        else:
-            raise NotCompiled(f"{connection.name}.{asked.name}")
-        parts.append(f"'{asked.key}', {value}")
-    if not parts:
-        raise NotCompiled(connection.name)
+    value = _composed(
+        compiler,
+        connection,
+        item,
+        {
+            "totalCount": (
+                f"(SELECT count(*) FROM milestone {every} WHERE {every}.project_id = {row}.id)"
+            ),
+            "edges": lambda asked: _edges(compiler, connection.fields["edges"], asked, page),
+            "pageInfo": lambda asked: _page_info(
+                compiler, connection.fields["pageInfo"], asked, row, later, start, limit
+            ),
+        },
+    )
     return (
-        f"(SELECT json_build_object({', '.join(parts)}) FROM (SELECT {page}.*,"
+        f"(SELECT {value} FROM (SELECT {page}.*,"
         f" row_number() OVER (ORDER BY {page}.planned_date, {page}.id) AS position"
         f" FROM milestone {page} WHERE {page}.project_id = {row}.id"
         f" ORDER BY {page}.planned_date, {page}.id"
@@ -184,68 +205,52 @@ def milestone_page(compiler: Compiler, row: str, item: Asked, field: GraphQLFiel
 
 def _edges(compiler: Compiler, field: GraphQLField, item: Asked, page: str) -> str:
     edge = compiler.target(field)
-    parts = []
-    for asked in collect(edge, item.selection_sets(), compiler.request):
-        if asked.name == "__typename":
-            value = f"'{edge.name}'"
-        elif asked.name == "cursor":
-            value = _cursor(f"{page}.position - 1")
-        elif asked.name == "node":
-            node_type = compiler.target(edge.fields["node"])
-            value = compiler.object_json(node_type, page, asked.selection_sets())
-        else:
-            raise NotCompiled(f"{edge.name}.{asked.name}")
-        parts.append(f"'{asked.key}', {value}")
-    if not parts:
-        raise NotCompiled(edge.name)
-    objects = f"json_build_object({', '.join(parts)})"
+    node_type = compiler.target(edge.fields["node"])
+    objects = _composed(
+        compiler,
+        edge,
+        item,
+        {
+            "cursor": _cursor(f"{page}.position - 1"),
+            "node": lambda asked: compiler.object_json(node_type, page, asked.selection_sets()),
+        },
+    )
     return f"coalesce(json_agg({objects} ORDER BY {page}.position), '[]'::json)"
 
 
 def _page_info(
     compiler: Compiler,
-    info_type: GraphQLObjectType,
+    field: GraphQLField,
     item: Asked,
     row: str,
     later: str,
     start: int,
     limit: int,
 ) -> str:
-    values = {
-        "__typename": f"'{info_type.name}'",
+    after_page = int(start) + int(limit)
+    values: dict[str, Part | str] = {
         "hasNextPage": (
             f"EXISTS (SELECT 1 FROM milestone {later} WHERE {later}.project_id = {row}.id"
-            f" ORDER BY {later}.planned_date, {later}.id OFFSET {int(start) + int(limit)} LIMIT 1)"
+            f" ORDER BY {later}.planned_date, {later}.id OFFSET {after_page} LIMIT 1)"
         ),
         "hasPreviousPage": "true" if start > 0 else "false",
         "startCursor": f"CASE WHEN count(*) > 0 THEN '{offset_cursor(start)}' END",
         "endCursor": f"CASE WHEN count(*) > 0 THEN {_cursor(f'{int(start)} + count(*) - 1')} END",
     }
-    parts = []
-    for asked in collect(info_type, item.selection_sets(), compiler.request):
-        if asked.name not in values:
-            raise NotCompiled(f"{info_type.name}.{asked.name}")
-        parts.append(f"'{asked.key}', {values[asked.name]}")
-    if not parts:
-        raise NotCompiled(info_type.name)
-    return f"json_build_object({', '.join(parts)})"
+    return _composed(compiler, compiler.target(field), item, values)
 
 
 def _location(compiler: Compiler, row: str, item: Asked, field: GraphQLField) -> str:
-    point = compiler.target(field)
-    parts = []
-    for asked in collect(point, item.selection_sets(), compiler.request):
-        values = {"__typename": f"'{point.name}'", "latitude": f"{row}.latitude"}
-        values["longitude"] = f"{row}.longitude"
-        if asked.name not in values:
-            raise NotCompiled(f"{point.name}.{asked.name}")
-        parts.append(f"'{asked.key}', {values[asked.name]}")
-    if not parts:
-        raise NotCompiled(point.name)
-    return (
-        f"CASE WHEN {row}.latitude IS NULL OR {row}.longitude IS NULL THEN NULL"
-        f" ELSE json_build_object({', '.join(parts)}) END"
+    point = _composed(
+        compiler,
+        compiler.target(field),
+        item,
+        {
+            "latitude": lambda asked: f"{row}.latitude",
+            "longitude": lambda asked: f"{row}.longitude",
+        },
     )
+    return f"CASE WHEN {row}.latitude IS NULL OR {row}.longitude IS NULL THEN NULL ELSE {point} END"
 
 
 def _health(compiler: Compiler, row: str, item: Asked, field: GraphQLField) -> str:

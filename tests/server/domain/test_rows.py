@@ -31,9 +31,25 @@ from server.domain.rows.tickets import NotificationRow, TicketEventRow, TicketRo
 from tests import factories
 
 INSTANT = dt.datetime(2020, 3, 1, 8, 30, 15, 250_000, tzinfo=dt.UTC)
+MODELS: dict[type[Row], type[Model]] = {
+    ProgrammeRow: models.Programme,
+    ProjectRow: models.Project,
+    TaskSheetRow: models.TaskSheet,
+    TaskItemRow: models.TaskItem,
+    PhaseRow: models.Phase,
+    MilestoneRow: models.Milestone,
+    RebaselineRow: models.Rebaseline,
+    UserRow: models.User,
+    TicketRow: models.ShortageTicket,
+    TicketEventRow: models.TicketEvent,
+    NotificationRow: models.Notification,
+    PhotoRow: models.Photo,
+    ReviewRow: models.SupervisionReview,
+}
+"""Every row type and the model of its table."""
 
 
-async def _every_kind_of_row() -> dict[type[Row], tuple[type[Model], int]]:
+async def _every_kind_of_row() -> dict[type[Row], int]:
     """One row of every table a row type reads, with every nullable column filled."""
     programme = await factories.programme()
     project = await factories.project(
@@ -144,21 +160,9 @@ async def _every_kind_of_row() -> dict[type[Row], tuple[type[Model], int]]:
         responded_at=INSTANT,
         responded_by=user,
     )
-    return {
-        ProgrammeRow: (models.Programme, programme.id),
-        ProjectRow: (models.Project, project.id),
-        TaskSheetRow: (models.TaskSheet, sheet.id),
-        TaskItemRow: (models.TaskItem, item.id),
-        PhaseRow: (models.Phase, phase.id),
-        MilestoneRow: (models.Milestone, milestone.id),
-        RebaselineRow: (models.Rebaseline, rebaseline.id),
-        UserRow: (models.User, user.id),
-        TicketRow: (models.ShortageTicket, ticket.id),
-        TicketEventRow: (models.TicketEvent, event.id),
-        NotificationRow: (models.Notification, notification.id),
-        PhotoRow: (models.Photo, photo.id),
-        ReviewRow: (models.SupervisionReview, review.id),
-    }
+    made = (programme, project, sheet, item, phase, milestone, rebaseline, user, ticket)
+    made += (event, notification, photo, review)
+    return {row_type: instance.id for row_type, instance in zip(MODELS, made, strict=True)}
 
 
 def _values(row: Row) -> dict[str, tuple[type, Any, str]]:
@@ -173,7 +177,8 @@ def _values(row: Row) -> dict[str, tuple[type, Any, str]]:
 async def test_rows_from_sql_equal_the_orm_reading_value_for_value() -> None:
     rows = await _every_kind_of_row()
 
-    for row_type, (model, pk) in rows.items():
+    for row_type, pk in rows.items():
+        model = MODELS[row_type]
         expected = row_type.of(await model.get(id=pk))
         by_sql = (await rows_by_id(row_type, [pk]))[pk]
         by_queryset = (await queryset_rows(row_type, model.filter(id=pk)))[0]
@@ -204,22 +209,7 @@ async def test_rows_are_frozen_and_carry_no_orm_state() -> None:
 
 
 def test_the_row_types_name_existing_columns_of_their_tables() -> None:
-    tables = {
-        ProgrammeRow: models.Programme,
-        ProjectRow: models.Project,
-        TaskSheetRow: models.TaskSheet,
-        TaskItemRow: models.TaskItem,
-        PhaseRow: models.Phase,
-        MilestoneRow: models.Milestone,
-        RebaselineRow: models.Rebaseline,
-        UserRow: models.User,
-        TicketRow: models.ShortageTicket,
-        TicketEventRow: models.TicketEvent,
-        NotificationRow: models.Notification,
-        PhotoRow: models.Photo,
-        ReviewRow: models.SupervisionReview,
-    }
-    for row_type, model in tables.items():
+    for row_type, model in MODELS.items():
         description = model.describe(serializable=False)
         columns = {description["pk_field"]["db_column"]} | {
             field["db_column"] for field in description["data_fields"]

@@ -128,6 +128,11 @@ CORPUS: dict[str, tuple[str, dict[str, Any]]] = {
         " { totalCount } } } } }",
         {},
     ),
+    "one project's milestone page": (
+        '{ node(id: "UHJvamVjdDoy") { ... on Project { code milestones(first: 4) {'
+        " totalCount edges { cursor node { title forecastDate dependsOn { title } } } } } } }",
+        {},
+    ),
     "refused nested arguments": (
         "{ projects(first: 5) { edges { node { code milestones(first: 101) { totalCount } } } } }",
         {},
@@ -247,6 +252,7 @@ async def test_compiled_pages_answer_as_the_resolvers_do(
         "full home screen",
         "forecasts",
         "overdue with forecasts",
+        "one project's milestone page",
     }
 
 

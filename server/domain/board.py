@@ -22,6 +22,8 @@ from server.domain.models import (
     User,
 )
 from server.domain.overdue import OverdueFilter, days_overdue, project_conditions
+from server.domain.rows import queryset_rows
+from server.domain.rows.plans import ProjectRow, TaskSheetRow
 from server.domain.schedule import load_schedules
 from server.settings import Settings
 
@@ -55,13 +57,14 @@ async def programme_labels(projects: QuerySet[Project]) -> dict[int, str]:
     return {pid: ", ".join(labels) for pid, labels in found.items()}
 
 
-async def latest_sheets(projects: QuerySet[Project], year: int) -> dict[int, TaskSheet]:
+async def latest_sheets(projects: QuerySet[Project], year: int) -> dict[int, TaskSheetRow]:
     """The newest revision of each project's task sheet for `year` (one statement)."""
     members = Subquery(projects.values("id"))
-    sheets = await TaskSheet.filter(project_id__in=members, year=year).order_by(
-        "project_id", "-revision"
+    sheets = await queryset_rows(
+        TaskSheetRow,
+        TaskSheet.filter(project_id__in=members, year=year).order_by("project_id", "-revision"),
     )
-    found: dict[int, TaskSheet] = {}
+    found: dict[int, TaskSheetRow] = {}
     for sheet in sheets:
         found.setdefault(sheet.project_id, sheet)
     return found
@@ -93,7 +96,7 @@ async def board_rows(flt: OverdueFilter, user: User, settings: Settings) -> list
     conditions = project_conditions(flt, user)
     if conditions:
         queryset = queryset.filter(id__in=Subquery(Project.filter(**conditions).values("id")))
-    projects = await queryset.order_by("code")
+    projects = await queryset_rows(ProjectRow, queryset.order_by("code"))
     ids = [p.id for p in projects]
     if not ids:
         return []

@@ -13,6 +13,7 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLIncludeDirective,
+    GraphQLObjectType,
     GraphQLSkipDirective,
     InlineFragmentNode,
     SelectionNode,
@@ -47,8 +48,12 @@ class Node(graphene.relay.Node):
         if type_name is None:
             return None
         graphql_type = info.schema.get_type(type_name)
+        if not isinstance(graphql_type, GraphQLObjectType) or not any(
+            interface.name == "Node" for interface in graphql_type.interfaces
+        ):
+            return None
         graphene_type = getattr(graphql_type, "graphene_type", None)
-        if graphene_type is None or cls not in getattr(graphene_type._meta, "interfaces", ()):
+        if graphene_type is None:
             return None
         # Node.Field passes False as `only_type` for the generic `node(id:)` field.
         if only_type and graphene_type is not only_type:

@@ -17,7 +17,6 @@ from schema.loaders import page_loads
 from schema.loaders.projects import ProjectLoader
 from schema.permissions import viewer
 from schema.projects.types import (
-    Project,
     ProjectConnection,
     ProjectFilter,
     ProjectOrder,
@@ -38,6 +37,8 @@ from server.domain.rows.accounts import UserRow
 from server.domain.rows.plans import ProjectRow
 
 EnumT = TypeVar("EnumT", bound=StrEnum)
+PROJECT = "Project"
+"""The GraphQL name of the nodes of a page of projects."""
 
 
 def project_list_field(description: str) -> graphene.Field:
@@ -114,7 +115,7 @@ async def prefetch_page(info: ResolveInfo, projects: list[ProjectRow]) -> None:
     """
     if connection_compiles(info):
         return  # the page's JSON comes from one statement; nothing is read per project
-    node_type = info.schema.get_type(Project._meta.name)
+    node_type = info.schema.get_type(PROJECT)
     assert isinstance(node_type, GraphQLObjectType)
     wanted = page_loads(node_type, node_fields(info))
     ids = [project.id for project in projects]

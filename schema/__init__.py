@@ -9,11 +9,20 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
-from schema import accounts, photos, programmes, projects, schedule, supervision, tickets
+from schema import (
+    accounts,
+    daily_reports,
+    photos,
+    programmes,
+    projects,
+    schedule,
+    supervision,
+    tickets,
+)
 from schema.errors import ApiError
 from schema.relay import MAX_PAGE_SIZE, Node
 
-DOMAINS = (accounts, programmes, projects, schedule, photos, tickets, supervision)
+DOMAINS = (accounts, programmes, projects, schedule, photos, tickets, supervision, daily_reports)
 
 
 class NodeQueries:

@@ -28,6 +28,11 @@ LIST_BOUNDS: dict[str, int] = {
     "Milestone.rebaselines": 20,
     "Milestone.reviews": 20,
     "ShortageTicket.events": 30,
+    "DailyReport.workforce": 12,
+    "DailyReport.equipment": 50,
+    "DailyReport.materialsReceived": 50,
+    "DailyReport.materialsShort": 50,
+    "DailyReport.photos": 50,
 }
 
 NARROWED_LIST_BOUNDS: dict[str, tuple[str, int]] = {

@@ -7,6 +7,8 @@ import itertools
 from typing import Any
 
 from server.domain.models import (
+    DailyReport,
+    DailyReportTrade,
     Milestone,
     MilestoneDependency,
     MilestoneStatus,
@@ -20,6 +22,7 @@ from server.domain.models import (
     TaskItem,
     TaskSheet,
     TicketStatus,
+    Trade,
     User,
 )
 
@@ -117,3 +120,18 @@ async def review(
         instruction="加快进度",
         respond_by=respond_by,
     )
+
+
+async def daily_report(
+    of: Project, reporter: User, day: dt.date, *, needed: int = 20, on_site: int = 14
+) -> DailyReport:
+    """A daily report of one trade (rebar) for `day`."""
+    report = await DailyReport.create(
+        project=of,
+        date=day,
+        workers_needed=needed,
+        workers_on_site=on_site,
+        reported_by=reporter,
+    )
+    await DailyReportTrade.create(report=report, trade=Trade.REBAR, needed=needed, on_site=on_site)
+    return report

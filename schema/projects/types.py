@@ -6,13 +6,17 @@ type of the domain is `schema.projects.types.<Name>`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import graphene
 from graphene import ResolveInfo
 from graphql import FieldNode
 
+from schema.daily_reports.types import DailyReportConnection
+from schema.errors import ApiError
 from schema.loaders import page_loaded, then
+from schema.loaders.daily_reports import ProjectReportsLoader, ReportOnDateLoader
 from schema.loaders.projects import (
     ProjectHealthLoader,
     ProjectLoader,
@@ -155,6 +159,20 @@ class Project(graphene.ObjectType):
     open_ticket_count = graphene.Int(
         required=True, description="Tickets not yet resolved, closed or rejected."
     )
+    daily_reports = graphene.Field(
+        DailyReportConnection,
+        required=True,
+        from_=graphene.Argument(Date, name="from", description="First day (inclusive)."),
+        to=graphene.Argument(Date, description="Last day (inclusive)."),
+        first=graphene.Int(description="Page size: 20 by default, at most 100."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="施工日报: the project's daily reports, newest first.",
+    )
+    daily_report = graphene.Field(
+        "schema.daily_reports.types.DailyReport",
+        date=graphene.Argument(Date, required=True, description="The day."),
+        description="The project's report for a day, if it filed one.",
+    )
 
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> ProjectRow | None:
@@ -238,6 +256,27 @@ class Project(graphene.ObjectType):
             key = (root.id, status, overdue_only)
             milestones = info.context.loaders.get(FilteredMilestonesLoader).load(key)
         return then(milestones, lambda ms: paginate_list(MilestoneConnection, ms, first, after))
+
+    @staticmethod
+    def resolve_daily_reports(
+        root: ProjectRow,
+        info: ResolveInfo,
+        from_: dt.date | None = None,
+        to: dt.date | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Any:
+        if from_ is not None and to is not None and from_ > to:
+            raise ApiError("INVALID", "`from` is after `to`.")
+        reports = info.context.loaders.get(ProjectReportsLoader).load_now((root.id, from_, to))
+        return then(
+            reports,
+            lambda found: paginate_list(DailyReportConnection, found, first, after),
+        )
+
+    @staticmethod
+    def resolve_daily_report(root: ProjectRow, info: ResolveInfo, date: dt.date) -> Any:
+        return info.context.loaders.get(ReportOnDateLoader).load_now((root.id, date))
 
     @staticmethod
     @page_loaded(ProjectScheduleLoader)

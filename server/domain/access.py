@@ -21,6 +21,7 @@ A new role or rule is one edit here (and one row in `tests/server/domain/test_ac
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -56,6 +57,22 @@ TICKET_ASSIGNEES: frozenset[Role] = frozenset({Role.COORDINATOR, Role.OFFICE})
 """Roles a shortage ticket can be handed to."""
 TICKET_OFFICE: frozenset[Role] = frozenset({Role.OFFICE, Role.ADMIN})
 """Roles that act for the office in the ticket workflow."""
+
+
+DAILY_REPORT_FILERS: frozenset[Role] = SITE_WRITERS
+"""File a project's daily report (site managers only for their projects)."""
+LATE_REPORT_EDITORS: frozenset[Role] = PLANNERS
+"""Amend a daily report after the site's window (the day and the next) has closed."""
+REPORT_WINDOW_DAYS = 1
+"""Days after a report's date on which its site managers may still amend it."""
+
+
+def may_amend_daily_report(user: User, report_date: dt.date, today: dt.date) -> bool:
+    """True when `user` (one who may file for the project) may still change the report of
+    `report_date`: office staff and admins always, site managers until the end of the next day."""
+    if user.role in LATE_REPORT_EDITORS:
+        return True
+    return user.role in DAILY_REPORT_FILERS and (today - report_date).days <= REPORT_WINDOW_DAYS
 
 
 def sees_every_project(user: User) -> bool:

@@ -126,6 +126,11 @@ READS: dict[str, tuple[str, Ids, tuple[str | int, ...]]] = {
         ("openTicketCount",),
     ),
     "project A photos": (on("Project", f"photos {{ {EDGES} }}"), of("project A"), ("photos",)),
+    "project A dailyReports": (
+        on("Project", f"dailyReports {{ {EDGES} }}"),
+        of("project A"),
+        ("dailyReports",),
+    ),
     "milestone A reviews": (on("Milestone", "reviews { id }"), of("milestone A"), ("reviews",)),
     "manager_b's projects": (
         on("User", f"projects {{ {EDGES} }}"),
@@ -276,6 +281,16 @@ WRITE_DOCUMENTS: dict[str, tuple[str, Ids]] = {
             }
         },
     ),
+    "fileDailyReport A": (
+        mutation("fileDailyReport", "FileDailyReportInput"),
+        lambda w: {
+            "i": {
+                "projectId": w.ids["project A"],
+                "date": TODAY.isoformat(),
+                "workforce": [{"trade": "REBAR", "needed": 20, "onSite": 14}],
+            }
+        },
+    ),
     "ACCEPT ticket B": transition("ticket B", "ACCEPT"),
     "ASSIGN ticket B": (
         mutation("transitionTicket", "TransitionTicketInput"),
@@ -315,6 +330,7 @@ SNAPSHOT = """{
     milestones(first: 5) { totalCount edges { node { id title status plannedDate actualDate
       baselineDate rebaselines { newDate } reviews { id response respondedAt } } } }
     photos(first: 5) { totalCount edges { node { id } } }
+    dailyReports { totalCount edges { node { id workersOnSite } } }
     tickets(first: 5) { totalCount edges { node { id status assignee { id }
       events { action } } } } } } }
   programmes { id }

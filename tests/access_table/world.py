@@ -5,6 +5,7 @@ coordinator works A's ticket (assigned to them) but not B's (still OPEN); the di
 got a token before being switched off. Each project has a phase, an overdue and a later
 milestone, a task sheet with an item, a photo (a real JPEG, uploaded through the API; B's
 shows B's ticket), a shortage ticket and a supervision review on its overdue milestone.
+Each project has a daily report of five days ago.
 Two notifications: `Na` tells manager_a of a step of ticket A; `Nc` told the coordinator
 that ticket B was theirs (it has been taken back since).
 
@@ -129,6 +130,8 @@ async def build_world(make_account: MakeAccount, client: httpx.AsyncClient) -> W
         name(f"ticket {letter}", "ShortageTicket", ticket.id, letter)
         review = await factories.review(late, users["supervisor"])
         name(f"review {letter}", "SupervisionReview", review.id, letter)
+        report = await factories.daily_report(project, manager.user, TODAY - dt.timedelta(days=5))
+        name(f"daily report {letter}", "DailyReport", report.id, letter)
         shows_ticket = {"ticketId": ids["ticket B"]} if letter == "B" else {}
         uploaded = await upload_photo(
             client,

@@ -1,6 +1,7 @@
 """All Tortoise models of the service, one module per domain."""
 
 from server.domain.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
+from server.domain.models.daily_reports import DailyReport, DailyReportTrade, Trade, Weather
 from server.domain.models.idempotency import IdempotencyRecord
 from server.domain.models.notifications import Notification
 from server.domain.models.photos import Photo
@@ -31,6 +32,8 @@ __all__ = [
     "OPEN_STATUSES",
     "AuditEntry",
     "AuthToken",
+    "DailyReport",
+    "DailyReportTrade",
     "IdempotencyRecord",
     "LoginFailure",
     "Milestone",
@@ -53,5 +56,7 @@ __all__ = [
     "TicketCounter",
     "TicketEvent",
     "TicketStatus",
+    "Trade",
     "User",
+    "Weather",
 ]

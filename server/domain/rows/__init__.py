@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any, ClassVar, Self, TypeVar
 
+import orjson
 from tortoise import connections
 from tortoise.queryset import QuerySet
 
@@ -133,6 +134,17 @@ def _exact(value: Any) -> decimal.Decimal:
     return value if isinstance(value, decimal.Decimal) else decimal.Decimal(str(value))
 
 
+@dataclass(frozen=True, slots=True)
+class Json:
+    """A JSON column: `Annotated[list[Any], Json()]`. Drivers hand back its text; the row
+    holds the parsed value."""
+
+
+def _parsed(value: Any) -> Any:
+    """A JSON column's value from a driver's value (text, or already parsed by the ORM)."""
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
 def _scaled(places: int) -> Convert:
     """A decimal from a driver's value, brought to `places` digits after the point."""
     quantum = decimal.Decimal(1).scaleb(-places)
@@ -144,6 +156,8 @@ def _converter(hint: Any, dialect: str) -> Convert | None:
     kind = _declared(hint)
     if typing.get_origin(kind) is typing.Annotated:
         kind, *extras = typing.get_args(kind)
+        if any(isinstance(extra, Json) for extra in extras):
+            return _parsed
         scales = [extra for extra in extras if isinstance(extra, Scale)]
         if kind is decimal.Decimal and scales and dialect == "sqlite":
             return _scaled(scales[0].places)

@@ -1,0 +1,66 @@
+"""The daily reports domain's DataLoaders: a project's reports, a day's report, trades, photos."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from schema.loaders import ByIdLoader, ReadyLoader
+from server.domain import daily_reports
+from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
+
+RangeKey = tuple[int, dt.date | None, dt.date | None]
+
+
+class DailyReportLoader(ByIdLoader):
+    """Daily reports by id (visibility is checked by the caller)."""
+
+    row = DailyReportRow
+
+
+class ProjectReportsLoader(ReadyLoader):
+    """Each project's reports in a date range, newest first; key (project id, from, to).
+
+    One statement per distinct range, whatever the number of projects.
+    """
+
+    async def batch_load_fn(self, keys: Iterable[RangeKey]) -> list[list[DailyReportRow]]:
+        keys = list(keys)
+        by_range: dict[tuple[dt.date | None, dt.date | None], list[int]] = {}
+        for project_id, start, end in keys:
+            by_range.setdefault((start, end), []).append(project_id)
+        found: dict[RangeKey, list[DailyReportRow]] = {}
+        for (start, end), project_ids in by_range.items():
+            grouped = await daily_reports.reports_of_projects(project_ids, start, end)
+            for project_id in project_ids:
+                found[(project_id, start, end)] = grouped.get(project_id, [])
+        return [found[key] for key in keys]
+
+
+class ReportOnDateLoader(ReadyLoader):
+    """The report of a project on a day, or None; key (project id, date)."""
+
+    async def batch_load_fn(
+        self, keys: Iterable[daily_reports.ReportKey]
+    ) -> list[DailyReportRow | None]:
+        keys = list(keys)
+        found = await daily_reports.reports_on(keys)
+        return [found.get(key) for key in keys]
+
+
+class ReportTradesLoader(ReadyLoader):
+    """Each report's workforce by trade (key: report id)."""
+
+    async def batch_load_fn(self, report_ids: Iterable[int]) -> list[list[DailyReportTradeRow]]:
+        report_ids = list(report_ids)
+        found = await daily_reports.trades_of(report_ids)
+        return [found.get(pid, []) for pid in report_ids]
+
+
+class ReportPhotoIdsLoader(ReadyLoader):
+    """Each report's photo ids, newest first (key: report id)."""
+
+    async def batch_load_fn(self, report_ids: Iterable[int]) -> list[list[int]]:
+        report_ids = list(report_ids)
+        found = await daily_reports.photo_ids_of(report_ids)
+        return [found.get(pid, []) for pid in report_ids]

@@ -4,12 +4,14 @@ with what the query asks of each project loaded for the whole page at once."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, TypeVar
 
 import graphene
 from graphene import ResolveInfo
 from graphql import GraphQLObjectType
+from tortoise.queryset import QuerySet
 
 from schema.compiled import connection_compiles
 from schema.errors import ApiError
@@ -88,9 +90,10 @@ async def project_page(
     filter: Any,
     order_by: Any = None,
     programme_id: int | None = None,
+    narrow: Callable[[QuerySet[models.Project]], QuerySet[models.Project]] | None = None,
 ) -> CountableConnection:
-    """A page of the projects the viewer may see (of one programme, when given), filtered
-    and ordered."""
+    """A page of the projects the viewer may see (of one programme, when given), filtered,
+    narrowed further by `narrow` when given, and ordered."""
     user = viewer(info)
     settings = info.context.settings
     flt = decoded_filter(filter, settings.max_search_length)
@@ -101,6 +104,8 @@ async def project_page(
         project_lists.ProjectOrder(enum_value(order_by) or "CODE"),
         programme_id,
     )
+    if narrow is not None:
+        queryset = narrow(queryset)
     connection = await paginate_queryset(ProjectConnection, queryset, ProjectRow, first, after)
     await prefetch_page(info, [edge.node for edge in connection.edges])
     return connection

@@ -17,11 +17,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
 
 from server.domain import audit, idempotency, photos
 from server.domain.access import Access, access_of, acting_user, may_amend_daily_report
 from server.domain.errors import Problems, Refused
-from server.domain.models import DailyReport, DailyReportTrade, Photo, Trade, Weather
+from server.domain.models import (
+    DailyReport,
+    DailyReportTrade,
+    Photo,
+    Project,
+    ProjectStatus,
+    Trade,
+    Weather,
+)
 from server.domain.rawsql import fetch
 from server.domain.rows import fetch_rows
 from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
@@ -37,8 +47,6 @@ MAX_QUANTITY = decimal.Decimal("99999999999.999")
 QUANTUM = decimal.Decimal("0.001")
 TEXT_LIMITS = {"work_done": 5000, "problems": 5000}
 LINE_LIMITS = {"name": 64, "material": 128, "specification": 256, "unit": 16}
-MAX_RANGE_DAYS = 366
-"""Longest date range one read of a project's reports covers."""
 
 
 @dataclass
@@ -205,7 +213,7 @@ async def file_report(
     earlier = await idempotency.previous_result(key_use)
     if earlier is not None:
         again = await report_row(earlier)
-        if again is not None:
+        if again is not None and await access.can_see_project(again.project_id):
             return again
     problems = Problems()
     _check_fields(draft, today, problems)
@@ -291,6 +299,14 @@ async def _write(
     return report
 
 
+def without_report(projects: QuerySet[Project], day: dt.date) -> QuerySet[Project]:
+    """Of `projects`, those under construction that have not reported for `day`."""
+    reported = DailyReport.filter(date=day).values("project_id")
+    return projects.filter(status=ProjectStatus.UNDER_CONSTRUCTION).exclude(
+        id__in=Subquery(reported)
+    )
+
+
 _REPORT_SQL = f"SELECT {DailyReportRow.select_list('r')} FROM daily_report r"
 
 
@@ -323,19 +339,20 @@ async def reports_of_projects(
     return grouped
 
 
-async def reports_on(
-    keys: Sequence[tuple[int, dt.date]],
-) -> dict[tuple[int, dt.date], DailyReportRow]:
-    """The reports of these (project id, date) pairs, in one statement."""
+ReportKey = tuple[int, dt.date]
+"""A project's report of one day: (project id, date)."""
+
+
+async def reports_on(keys: Sequence[ReportKey]) -> dict[ReportKey, DailyReportRow]:
+    """The reports of exactly these (project id, date) pairs, in one statement."""
     if not keys:
         return {}
-    project_ids = sorted({pid for pid, _ in keys})
-    dates = sorted({day for _, day in keys})
-    rows = await fetch_rows(
-        DailyReportRow,
-        f"{_REPORT_SQL} WHERE r.project_id IN (:ids) AND r.date IN (:dates)",
-        {"ids": project_ids, "dates": dates},
-    )
+    params: dict[str, Any] = {}
+    pairs = []
+    for index, (project_id, day) in enumerate(dict.fromkeys(keys)):
+        params[f"p{index}"], params[f"d{index}"] = project_id, day
+        pairs.append(f"(r.project_id = :p{index} AND r.date = :d{index})")
+    rows = await fetch_rows(DailyReportRow, f"{_REPORT_SQL} WHERE {' OR '.join(pairs)}", params)
     return {(row.project_id, row.date): row for row in rows}
 
 

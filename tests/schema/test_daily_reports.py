@@ -10,7 +10,14 @@ import pytest
 
 from schema.relay import global_id
 from server.domain.clock import zone_today
-from server.domain.models import AuditEntry, DailyReport, DailyReportTrade, Project, Role
+from server.domain.models import (
+    AuditEntry,
+    DailyReport,
+    DailyReportTrade,
+    Project,
+    ProjectStatus,
+    Role,
+)
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Account, GraphQL, MakeAccount
@@ -299,3 +306,44 @@ async def test_a_reversed_range_is_refused(graphql: GraphQL, make_account: MakeA
     }
     body = await graphql(READ, variables, account=manager)
     assert body["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+MISSING = """
+query($day: Date!, $filter: ProjectFilter) {
+  missingDailyReports(date: $day, filter: $filter) { totalCount edges { node { code } } }
+}
+"""
+
+
+async def test_missing_reports_list_working_projects_without_the_days_report(
+    graphql: GraphQL, make_account: MakeAccount
+) -> None:
+    manager = await make_account(Role.SITE_MANAGER, "site")
+    office = await make_account(Role.OFFICE, "office")
+    working = ProjectStatus.UNDER_CONSTRUCTION
+    reported = await factories.project("M-1", status=working, town="金山桥街道")
+    silent = await factories.project("M-2", status=working, town="金山桥街道")
+    await factories.project("M-3", status=working, town="东环街道")
+    await factories.project("M-4", status=ProjectStatus.PLANNED)  # not expected to report
+    await factories.project("M-5", status=ProjectStatus.SUSPENDED)
+    await silent.site_managers.add(manager.user)
+    yesterday = TODAY - dt.timedelta(days=1)
+    await factories.daily_report(reported, office.user, yesterday)
+    await factories.daily_report(silent, office.user, TODAY - dt.timedelta(days=2))
+
+    def codes(body: dict[str, Any]) -> list[str]:
+        page = body["data"]["missingDailyReports"]
+        assert page["totalCount"] == len(page["edges"])
+        return [edge["node"]["code"] for edge in page["edges"]]
+
+    day = yesterday.isoformat()
+    assert codes(await graphql(MISSING, {"day": day}, account=office)) == ["M-2", "M-3"]
+    town = {"town": "东环街道"}
+    assert codes(await graphql(MISSING, {"day": day, "filter": town}, account=office)) == ["M-3"]
+    assert codes(await graphql(MISSING, {"day": day}, account=manager)) == ["M-2"]
+    before = (TODAY - dt.timedelta(days=2)).isoformat()
+    assert codes(await graphql(MISSING, {"day": before}, account=office)) == ["M-1", "M-3"]
+
+    future = (TODAY + dt.timedelta(days=1)).isoformat()
+    refused = await graphql(MISSING, {"day": future}, account=office)
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID"

@@ -33,6 +33,10 @@ LIST_BOUNDS: dict[str, int] = {
     "DailyReport.materialsReceived": 50,
     "DailyReport.materialsShort": 50,
     "DailyReport.photos": 50,
+    # Groups of a labour series: one zone, a dozen towns, a few dozen units or programmes;
+    # its points are its days (a quarter counted; a longer span is still answered).
+    "Query.labourSeries": 20,
+    "LabourSeries.points": 92,
 }
 
 NARROWED_LIST_BOUNDS: dict[str, tuple[str, int]] = {

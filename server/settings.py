@@ -141,6 +141,9 @@ class Settings:
         24 * 7, int, "How long an idempotency key is remembered"
     )
     photo_url_ttl_seconds: int = _field(3600, int, "Lifetime of a signed photo URL")
+    resumption_gap_days: int = _field(
+        7, int, "A project without workers on site for this many days has stopped (复工 rule)"
+    )
     compiled_reads: bool = _field(
         True,
         bool,

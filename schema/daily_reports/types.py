@@ -17,7 +17,7 @@ from schema.loaders.photos import PhotoLoader
 from schema.loaders.projects import ProjectLoader
 from schema.relay import CountableConnection, Node
 from schema.scalars import Date, DateTime, Decimal
-from server.domain import models
+from server.domain import labour, models
 from server.domain.access import may_amend_daily_report
 from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
 
@@ -142,3 +142,37 @@ class DailyReportConnection(CountableConnection):
     class Meta:
         node = DailyReport
         description = "A page of daily reports, newest first."
+
+
+LabourGroupBy = graphene.Enum.from_enum(
+    labour.LabourGroupBy, description="What a labour series groups projects by."
+)
+
+
+class LabourPoint(graphene.ObjectType):
+    """One day of a labour series."""
+
+    date = graphene.Field(Date, required=True, description="The day.")
+    workers_needed = graphene.Int(required=True, description="Workers needed, reported.")
+    workers_on_site = graphene.Int(required=True, description="Workers on site, reported.")
+    on_site_rate = graphene.Float(description="到岗率; null when no workers were needed.")
+    projects_reporting = graphene.Int(required=True, description="Projects that reported.")
+    projects_expected = graphene.Int(
+        required=True, description="Projects that should be working (under construction)."
+    )
+    projects_resumed = graphene.Int(
+        required=True, description="Of those, projects with workers on site lately (复工)."
+    )
+    resumption_rate = graphene.Float(
+        description="复工率 = resumed ÷ expected; null when none are expected."
+    )
+
+
+class LabourSeries(graphene.ObjectType):
+    """The days of one group: the zone, a programme, a town or a responsible unit."""
+
+    key = graphene.String(required=True, description="The group's key.")
+    label = graphene.String(required=True, description="The group's name.")
+    points = graphene.List(
+        graphene.NonNull(LabourPoint), required=True, description="One point per day, in order."
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from schema.loaders import ByIdLoader, ReadyLoader
-from server.domain import daily_reports
+from server.domain import daily_reports, labour
 from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
 
 RangeKey = tuple[int, dt.date | None, dt.date | None]
@@ -64,3 +64,13 @@ class ReportPhotoIdsLoader(ReadyLoader):
         report_ids = list(report_ids)
         found = await daily_reports.photo_ids_of(report_ids)
         return [found.get(pid, []) for pid in report_ids]
+
+
+class WorkerDaysLoader(ReadyLoader):
+    """Each project's report days with workers on site over the last year (key: project id)."""
+
+    async def batch_load_fn(self, project_ids: Iterable[int]) -> list[list[dt.date]]:
+        project_ids = list(project_ids)
+        since = self.context.today - dt.timedelta(days=labour.MAX_SERIES_DAYS)
+        found = await labour.worker_days_of(project_ids, since)
+        return [found.get(pid, []) for pid in project_ids]

@@ -8,14 +8,16 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
+from schema.daily_reports.types import LabourGroupBy, LabourSeries
 from schema.errors import ApiError
-from schema.permissions import requires
-from schema.projects.pages import project_list_field, project_page
-from schema.projects.types import ProjectConnection, ProjectFilter
+from schema.permissions import requires, viewer
+from schema.projects.pages import decoded_filter, project_list_field, project_page
+from schema.projects.types import ProjectConnection, ProjectFilter, enum_value
 from schema.relay import CountableConnection
 from schema.scalars import Date
-from server.domain import daily_reports
-from server.domain.access import READERS
+from server.domain import daily_reports, labour, project_lists
+from server.domain.access import READERS, project_scope
+from server.domain.health import Cutoffs
 
 
 class Queries:
@@ -53,6 +55,47 @@ class Queries:
             filter,
             narrow=lambda found: daily_reports.without_report(found, date),
         )
+
+    labour_series = graphene.List(
+        graphene.NonNull(LabourSeries),
+        required=True,
+        from_=graphene.Argument(Date, name="from", required=True, description="First day."),
+        to=graphene.Argument(Date, required=True, description="Last day."),
+        group_by=graphene.Argument(LabourGroupBy, required=True, description="Grouped by."),
+        filter=graphene.Argument(ProjectFilter, description="Which projects to count."),
+        description="The zone's labour picture from the daily reports, per group and day: "
+        "workers needed and on site (到岗率), projects reporting, expected and resumed (复工率).",
+    )
+
+    @staticmethod
+    @requires(READERS)
+    async def resolve_labour_series(
+        root: Any,
+        info: ResolveInfo,
+        from_: dt.date,
+        to: dt.date,
+        group_by: Any,
+        filter: Any = None,
+    ) -> list[labour.LabourSeries]:
+        user = viewer(info)
+        settings = info.context.settings
+        scope = project_scope(user)
+        flt = decoded_filter(filter, settings.max_search_length)
+        project_ids = None
+        if flt is not None or not scope.everything:
+            cutoffs = Cutoffs.of(info.context.today, settings)
+            projects = await project_lists.project_list(scope, cutoffs, flt)
+            project_ids = await projects.values_list("id", flat=True)
+        try:
+            return await labour.labour_series(
+                project_ids,
+                from_,
+                to,
+                labour.LabourGroupBy(enum_value(group_by)),
+                settings.resumption_gap_days,
+            )
+        except ValueError as exc:
+            raise ApiError("INVALID", str(exc)) from None
 
     @staticmethod
     @requires(READERS)

@@ -16,7 +16,11 @@ from graphql import FieldNode
 from schema.daily_reports.types import DailyReportConnection
 from schema.errors import ApiError
 from schema.loaders import page_loaded, then
-from schema.loaders.daily_reports import ProjectReportsLoader, ReportOnDateLoader
+from schema.loaders.daily_reports import (
+    ProjectReportsLoader,
+    ReportOnDateLoader,
+    WorkerDaysLoader,
+)
 from schema.loaders.projects import (
     ProjectHealthLoader,
     ProjectLoader,
@@ -36,7 +40,7 @@ from schema.relay import CountableConnection, Node, paginate_list
 from schema.scalars import Date, Decimal
 from schema.schedule.types import MilestoneConnection, MilestoneStatus
 from schema.tickets.types import project_tickets
-from server.domain import health, models
+from server.domain import health, labour, models
 from server.domain.rows.accounts import UserRow
 from server.domain.rows.plans import PhaseRow, ProgrammeRow, ProjectRow, TaskSheetRow
 from server.domain.schedule import ProjectSchedule
@@ -168,6 +172,11 @@ class Project(graphene.ObjectType):
         after=graphene.String(description="Cursor of the item before the page."),
         description="施工日报: the project's daily reports, newest first.",
     )
+    resumed_on = graphene.Field(
+        Date,
+        description="复工: the first day with workers on site of the current run of work; null "
+        "when suspended, not under construction, or without workers lately.",
+    )
     daily_report = graphene.Field(
         "schema.daily_reports.types.DailyReport",
         date=graphene.Argument(Date, required=True, description="The day."),
@@ -273,6 +282,13 @@ class Project(graphene.ObjectType):
             reports,
             lambda found: paginate_list(DailyReportConnection, found, first, after),
         )
+
+    @staticmethod
+    @page_loaded(WorkerDaysLoader)
+    def resolve_resumed_on(root: ProjectRow, info: ResolveInfo) -> Any:
+        days = info.context.loaders.get(WorkerDaysLoader).load_now(root.id)
+        today, gap = info.context.today, info.context.settings.resumption_gap_days
+        return then(days, lambda found: labour.resumed_on(found, root.status, today, gap))
 
     @staticmethod
     def resolve_daily_report(root: ProjectRow, info: ResolveInfo, date: dt.date) -> Any:

@@ -347,3 +347,57 @@ async def test_missing_reports_list_working_projects_without_the_days_report(
     future = (TODAY + dt.timedelta(days=1)).isoformat()
     refused = await graphql(MISSING, {"day": future}, account=office)
     assert refused["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+SERIES = """
+query($from: Date!, $to: Date!, $by: LabourGroupBy!, $filter: ProjectFilter) {
+  labourSeries(from: $from, to: $to, groupBy: $by, filter: $filter) {
+    key label points { date workersNeeded workersOnSite onSiteRate projectsReporting
+      projectsExpected projectsResumed resumptionRate }
+  }
+}
+"""
+
+
+async def test_the_labour_series_and_resumption_through_the_api(
+    graphql: GraphQL, make_account: MakeAccount
+) -> None:
+    manager = await make_account(Role.SITE_MANAGER, "site")
+    office = await make_account(Role.OFFICE, "office")
+    working = ProjectStatus.UNDER_CONSTRUCTION
+    east = await factories.project("L-1", status=working, town="东环街道")
+    west = await factories.project("L-2", status=working, town="金山桥街道")
+    await east.site_managers.add(manager.user)
+    day = TODAY - dt.timedelta(days=1)
+    await factories.daily_report(east, office.user, day, needed=20, on_site=15)
+    await factories.daily_report(west, office.user, day, needed=10, on_site=0)
+    span = {"from": day.isoformat(), "to": TODAY.isoformat()}
+
+    zone = (await graphql(SERIES, {**span, "by": "ZONE"}, account=office))["data"]
+    [series] = zone["labourSeries"]
+    assert (series["key"], series["label"]) == ("ZONE", "全区")
+    first, last = series["points"]
+    assert (first["workersNeeded"], first["workersOnSite"]) == (30, 15)
+    assert first["onSiteRate"] == pytest.approx(0.5)
+    assert (first["projectsReporting"], first["projectsExpected"]) == (2, 2)
+    assert first["projectsResumed"] == 1 and first["resumptionRate"] == pytest.approx(0.5)
+    assert (last["workersNeeded"], last["onSiteRate"], last["projectsReporting"]) == (0, None, 0)
+    assert last["projectsResumed"] == 1  # workers on site yesterday: still resumed today
+
+    towns = await graphql(SERIES, {**span, "by": "TOWN"}, account=manager)
+    assert [s["label"] for s in towns["data"]["labourSeries"]] == ["东环街道"]  # only theirs
+
+    resumed = await graphql("{ projects { edges { node { code resumedOn } } } }", account=office)
+    assert {
+        e["node"]["code"]: e["node"]["resumedOn"] for e in resumed["data"]["projects"]["edges"]
+    } == {
+        "L-1": day.isoformat(),
+        "L-2": None,
+    }
+
+    backwards = {"from": TODAY.isoformat(), "to": day.isoformat(), "by": "ZONE"}
+    refused = await graphql(SERIES, backwards, account=office)
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID"
+    too_long = {"from": "2019-01-01", "to": TODAY.isoformat(), "by": "ZONE"}
+    refused = await graphql(SERIES, too_long, account=office)
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID"

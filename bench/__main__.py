@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from bench import budget, database, load, peer_report, queries, servers, versus
+from bench import budget, database, labour, load, peer_report, queries, servers, versus
 from bench.app import BASELINES_ENV, COUNT_SQL_ENV
 from bench.compare import Side, compare, measured_row, throughput_verdict
 from bench.config import Config, config
@@ -149,6 +149,8 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
                     f"raw SQL route {base_sql} statements",
                 )
             )
+
+            rows.append(await labour.row(http, counter, cfg, settings))
 
             card = graphql(queries.CARD, site, photos=3)
             ratio, raw = await compare(

@@ -37,6 +37,7 @@ LIST_BOUNDS: dict[str, int] = {
     # its points are its days (a quarter counted; a longer span is still answered).
     "Query.labourSeries": 20,
     "LabourSeries.points": 92,
+    "LabourAlert.shortTrades": 12,
 }
 
 NARROWED_LIST_BOUNDS: dict[str, tuple[str, int]] = {

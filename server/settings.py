@@ -144,6 +144,12 @@ class Settings:
     resumption_gap_days: int = _field(
         7, int, "A project without workers on site for this many days has stopped (复工 rule)"
     )
+    labour_alert_percent: int = _field(
+        70, int, "A daily report is short of workers below this on-site rate, in %"
+    )
+    labour_alert_days: int = _field(
+        3, int, "Reports in a row short of workers before a project's labour alert starts"
+    )
     compiled_reads: bool = _field(
         True,
         bool,

@@ -12,7 +12,7 @@ from schema.errors import errors_field
 from schema.mutations import mutation
 from schema.relay import decode_id, input_id
 from schema.scalars import Date, Decimal
-from server.domain import daily_reports, idempotency, models
+from server.domain import daily_reports, idempotency, labour, models
 from server.domain.access import DAILY_REPORT_FILERS
 
 
@@ -125,5 +125,8 @@ class Mutations:
             today=info.context.today,
             idempotency_key=input.idempotency_key,
             key_ttl=idempotency.ttl_of(info.context.settings),
+            alert_rule=labour.AlertRule(
+                info.context.settings.labour_alert_percent, info.context.settings.labour_alert_days
+            ),
         )
         return {"daily_report": report}

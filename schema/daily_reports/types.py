@@ -176,3 +176,42 @@ class LabourSeries(graphene.ObjectType):
     points = graphene.List(
         graphene.NonNull(LabourPoint), required=True, description="One point per day, in order."
     )
+
+
+class LabourAlert(graphene.ObjectType):
+    """A project short of workers for several reports in a row, with no open LABOUR ticket."""
+
+    project = graphene.Field(
+        "schema.projects.types.Project", required=True, description="The project."
+    )
+    since = graphene.Field(Date, required=True, description="The first low report's day.")
+    days = graphene.Int(required=True, description="Low reports in a row.")
+    on_site_rate = graphene.Float(required=True, description="到岗率 of the latest report.")
+    short_trades = graphene.List(
+        graphene.NonNull(TradeCount),
+        required=True,
+        description="The latest report's trades with fewer workers on site than needed.",
+    )
+    latest_report = graphene.Field(
+        DailyReport, required=True, description="The latest report of the streak."
+    )
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
+        return isinstance(root, labour.LabourAlert)
+
+    @staticmethod
+    async def resolve_project(root: labour.LabourAlert, info: ResolveInfo) -> Any:
+        return await info.context.loaders.get(ProjectLoader).load(root.project_id)
+
+    @staticmethod
+    def resolve_latest_report(root: labour.LabourAlert, info: ResolveInfo) -> DailyReportRow:
+        return root.latest
+
+
+class LabourAlertConnection(CountableConnection):
+    """A page of labour alerts."""
+
+    class Meta:
+        node = LabourAlert
+        description = "A page of labour alerts, the longest-standing first."

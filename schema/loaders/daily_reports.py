@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from schema.loaders import ByIdLoader, ReadyLoader
-from server.domain import daily_reports, labour
+from server.domain import labour, report_reads
 from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
 
 RangeKey = tuple[int, dt.date | None, dt.date | None]
@@ -31,7 +31,7 @@ class ProjectReportsLoader(ReadyLoader):
             by_range.setdefault((start, end), []).append(project_id)
         found: dict[RangeKey, list[DailyReportRow]] = {}
         for (start, end), project_ids in by_range.items():
-            grouped = await daily_reports.reports_of_projects(project_ids, start, end)
+            grouped = await report_reads.reports_of_projects(project_ids, start, end)
             for project_id in project_ids:
                 found[(project_id, start, end)] = grouped.get(project_id, [])
         return [found[key] for key in keys]
@@ -41,10 +41,10 @@ class ReportOnDateLoader(ReadyLoader):
     """The report of a project on a day, or None; key (project id, date)."""
 
     async def batch_load_fn(
-        self, keys: Iterable[daily_reports.ReportKey]
+        self, keys: Iterable[report_reads.ReportKey]
     ) -> list[DailyReportRow | None]:
         keys = list(keys)
-        found = await daily_reports.reports_on(keys)
+        found = await report_reads.reports_on(keys)
         return [found.get(key) for key in keys]
 
 
@@ -53,7 +53,7 @@ class ReportTradesLoader(ReadyLoader):
 
     async def batch_load_fn(self, report_ids: Iterable[int]) -> list[list[DailyReportTradeRow]]:
         report_ids = list(report_ids)
-        found = await daily_reports.trades_of(report_ids)
+        found = await report_reads.trades_of(report_ids)
         return [found.get(pid, []) for pid in report_ids]
 
 
@@ -62,7 +62,7 @@ class ReportPhotoIdsLoader(ReadyLoader):
 
     async def batch_load_fn(self, report_ids: Iterable[int]) -> list[list[int]]:
         report_ids = list(report_ids)
-        found = await daily_reports.photo_ids_of(report_ids)
+        found = await report_reads.photo_ids_of(report_ids)
         return [found.get(pid, []) for pid in report_ids]
 
 
@@ -74,3 +74,16 @@ class WorkerDaysLoader(ReadyLoader):
         since = self.context.today - dt.timedelta(days=labour.MAX_SERIES_DAYS)
         found = await labour.worker_days_of(project_ids, since)
         return [found.get(pid, []) for pid in project_ids]
+
+
+class LabourAlertLoader(ReadyLoader):
+    """Each project's labour alert, or None (key: project id)."""
+
+    async def batch_load_fn(self, project_ids: Iterable[int]) -> list[labour.LabourAlert | None]:
+        project_ids = list(project_ids)
+        settings = self.context.settings
+        found = await labour.labour_alerts(
+            project_ids, settings.labour_alert_percent, settings.labour_alert_days
+        )
+        by_project = {alert.project_id: alert for alert in found}
+        return [by_project.get(pid) for pid in project_ids]

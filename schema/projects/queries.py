@@ -8,16 +8,29 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
-from schema.daily_reports.types import LabourGroupBy, LabourSeries
+from schema.daily_reports.types import LabourAlertConnection, LabourGroupBy, LabourSeries
 from schema.errors import ApiError
 from schema.permissions import requires, viewer
 from schema.projects.pages import decoded_filter, project_list_field, project_page
 from schema.projects.types import ProjectConnection, ProjectFilter, enum_value
-from schema.relay import CountableConnection
+from schema.relay import CountableConnection, paginate_list
 from schema.scalars import Date
 from server.domain import daily_reports, labour, project_lists
 from server.domain.access import READERS, project_scope
 from server.domain.health import Cutoffs
+
+
+async def _chosen_projects(info: ResolveInfo, filter: Any) -> list[int] | None:
+    """The ids of the visible projects that pass the filter; None for every project (no
+    filter, and the viewer sees them all)."""
+    settings = info.context.settings
+    scope = project_scope(viewer(info))
+    flt = decoded_filter(filter, settings.max_search_length)
+    if flt is None and scope.everything:
+        return None
+    cutoffs = Cutoffs.of(info.context.today, settings)
+    projects = await project_lists.project_list(scope, cutoffs, flt)
+    return list(await projects.values_list("id", flat=True))
 
 
 class Queries:
@@ -67,6 +80,33 @@ class Queries:
         "workers needed and on site (到岗率), projects reporting, expected and resumed (复工率).",
     )
 
+    labour_alerts = graphene.Field(
+        LabourAlertConnection,
+        required=True,
+        filter=graphene.Argument(ProjectFilter, description="Which projects to consider."),
+        first=graphene.Int(description="Page size: 20 by default, at most 100."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        description="Projects short of workers for several reports in a row with no open "
+        "LABOUR ticket, the longest-standing first.",
+    )
+
+    @staticmethod
+    @requires(READERS)
+    async def resolve_labour_alerts(
+        root: Any,
+        info: ResolveInfo,
+        filter: Any = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> CountableConnection:
+        settings = info.context.settings
+        found = await labour.labour_alerts(
+            await _chosen_projects(info, filter),
+            settings.labour_alert_percent,
+            settings.labour_alert_days,
+        )
+        return paginate_list(LabourAlertConnection, found, first, after)
+
     @staticmethod
     @requires(READERS)
     async def resolve_labour_series(
@@ -77,15 +117,8 @@ class Queries:
         group_by: Any,
         filter: Any = None,
     ) -> list[labour.LabourSeries]:
-        user = viewer(info)
         settings = info.context.settings
-        scope = project_scope(user)
-        flt = decoded_filter(filter, settings.max_search_length)
-        project_ids = None
-        if flt is not None or not scope.everything:
-            cutoffs = Cutoffs.of(info.context.today, settings)
-            projects = await project_lists.project_list(scope, cutoffs, flt)
-            project_ids = await projects.values_list("id", flat=True)
+        project_ids = await _chosen_projects(info, filter)
         try:
             return await labour.labour_series(
                 project_ids,

@@ -17,6 +17,7 @@ from schema.daily_reports.types import DailyReportConnection
 from schema.errors import ApiError
 from schema.loaders import page_loaded, then
 from schema.loaders.daily_reports import (
+    LabourAlertLoader,
     ProjectReportsLoader,
     ReportOnDateLoader,
     WorkerDaysLoader,
@@ -177,6 +178,10 @@ class Project(graphene.ObjectType):
         description="复工: the first day with workers on site of the current run of work; null "
         "when suspended, not under construction, or without workers lately.",
     )
+    labour_alert = graphene.Field(
+        "schema.daily_reports.types.LabourAlert",
+        description="Short of workers for several reports in a row (null when not).",
+    )
     daily_report = graphene.Field(
         "schema.daily_reports.types.DailyReport",
         date=graphene.Argument(Date, required=True, description="The day."),
@@ -289,6 +294,11 @@ class Project(graphene.ObjectType):
         days = info.context.loaders.get(WorkerDaysLoader).load_now(root.id)
         today, gap = info.context.today, info.context.settings.resumption_gap_days
         return then(days, lambda found: labour.resumed_on(found, root.status, today, gap))
+
+    @staticmethod
+    @page_loaded(LabourAlertLoader)
+    def resolve_labour_alert(root: ProjectRow, info: ResolveInfo) -> Any:
+        return info.context.loaders.get(LabourAlertLoader).load_now(root.id)
 
     @staticmethod
     def resolve_daily_report(root: ProjectRow, info: ResolveInfo, date: dt.date) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.demo.daily_reports import seed_daily_reports
 from server.demo.photos import seed_photos
 from server.demo.plans import seed_plans
 from server.demo.supervision import seed_supervision
@@ -39,4 +40,5 @@ async def seed_demo(settings: Settings) -> list[str]:
     created.extend(await seed_tickets(settings))
     created.extend(await seed_photos(settings))
     created.extend(await seed_supervision(settings))
+    created.extend(await seed_daily_reports(settings))
     return created

@@ -17,10 +17,24 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from server.domain.models import ProjectStatus
+from graphql_relay import to_global_id
+
+from server.domain import report_reads
+from server.domain.models import (
+    OPEN_STATUSES,
+    Notification,
+    Project,
+    ProjectStatus,
+    Role,
+    ShortageKind,
+    User,
+)
+from server.domain.notifications import notify
 from server.domain.overdue import NO_TOWN_LABEL
 from server.domain.rawsql import fetch
 from server.domain.rows import dialect
+from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
+from server.domain.schedule import EARLIEST_DATE
 
 MAX_SERIES_DAYS = 366
 """Longest span one series covers."""
@@ -212,3 +226,109 @@ async def worker_days_of(project_ids: Sequence[int], since: dt.date) -> dict[int
         day = row["day"] if isinstance(row["day"], dt.date) else dt.date.fromisoformat(row["day"])
         found.setdefault(row["project_id"], []).append(day)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class LabourAlert:
+    """A project short of workers: its on-site rate below the threshold for `days` reports
+    in a row (since `since`), with no open LABOUR ticket."""
+
+    project_id: int
+    since: dt.date
+    days: int
+    latest: DailyReportRow
+    short_trades: tuple[DailyReportTradeRow, ...]
+
+    @property
+    def on_site_rate(self) -> float:
+        """The rate of the latest report of the streak."""
+        return self.latest.workers_on_site / self.latest.workers_needed
+
+
+# A report is low when workers were needed and fewer than `percent` of them came; a report
+# that needed nobody, or reached the threshold, ends a streak.
+_LOW = "{r}.workers_needed > 0 AND {r}.workers_on_site * 100 < :percent * {r}.workers_needed"
+_ALERTS_SQL = f"""SELECT r.project_id AS project_id, count(*) AS days, min(r.date) AS since,
+  max(r.date) AS latest
+FROM daily_report r JOIN project p ON p.id = r.project_id
+WHERE p.status = :working{{chosen}} AND {_LOW.format(r="r")}
+  AND r.date > coalesce((SELECT max(g.date) FROM daily_report g WHERE g.project_id = r.project_id
+    AND NOT ({_LOW.format(r="g")})), :epoch)
+  AND NOT EXISTS (SELECT 1 FROM shortage_ticket t WHERE t.project_id = r.project_id
+    AND t.kind = :labour AND t.status IN (:open_statuses))
+GROUP BY r.project_id HAVING count(*) >= :days
+ORDER BY min(r.date), r.project_id"""
+
+
+async def labour_alerts(
+    project_ids: Sequence[int] | None, percent: int, days: int
+) -> list[LabourAlert]:
+    """The alerts of these projects (None: every project), oldest streak first.
+
+    A project under construction is alerted when its latest `days` or more reports in a row
+    each had fewer than `percent` % of the workers needed on site, and it has no open LABOUR
+    ticket. Three statements: the streaks, the streaks' latest reports, their trades.
+    """
+    if project_ids is not None and not project_ids:
+        return []
+    params: dict[str, Any] = {
+        "working": ProjectStatus.UNDER_CONSTRUCTION.value,
+        "percent": percent,
+        "days": days,
+        "epoch": EARLIEST_DATE - dt.timedelta(days=1),  # before any report
+        "labour": ShortageKind.LABOUR.value,
+        "open_statuses": [status.value for status in OPEN_STATUSES],
+    }
+    chosen = ""
+    if project_ids is not None:
+        params["ids"] = list(project_ids)
+        chosen = " AND p.id IN (:ids)"
+    streaks = await fetch(_ALERTS_SQL.format(chosen=chosen), params)
+    if not streaks:
+        return []
+    keys = [(row["project_id"], _day(row["latest"])) for row in streaks]
+    latest = await report_reads.reports_on(keys)
+    trades = await report_reads.trades_of([report.id for report in latest.values()])
+    alerts = []
+    for row, key in zip(streaks, keys, strict=True):
+        report = latest[key]
+        short = tuple(t for t in trades.get(report.id, []) if t.on_site < t.needed)
+        since, streak = _day(row["since"]), int(row["days"])
+        alerts.append(LabourAlert(row["project_id"], since, streak, report, short))
+    return alerts
+
+
+def _day(value: dt.date | str) -> dt.date:
+    """A date from a driver's value (text on SQLite)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+LABOUR_ALERT = "LABOUR_ALERT"
+"""The kind of the office's notification that a project's alert has started."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """When a project is short of workers: below `percent` % on site for `days` reports."""
+
+    percent: int = 70
+    days: int = 3
+
+
+async def notify_if_alert_started(report: DailyReportRow, rule: AlertRule) -> None:
+    """Tell the office once when `report` starts its project's labour alert (it is the
+    `rule.days`-th low report in a row); call inside the filing transaction."""
+    found = await labour_alerts([report.project_id], rule.percent, rule.days)
+    if not found or found[0].days != rule.days or found[0].latest.id != report.id:
+        return
+    subject = to_global_id("DailyReport", str(report.id))
+    if await Notification.exists(kind=LABOUR_ALERT, subject_id=subject):
+        return
+    alert = found[0]
+    code, name = (await Project.filter(id=report.project_id).values_list("code", "name"))[0]
+    office = await User.filter(role=Role.OFFICE, is_active=True).values_list("id", flat=True)
+    message = (
+        f"{code} {name}: 到岗率 {alert.on_site_rate:.0%}, below {rule.percent}% for"
+        f" {alert.days} reports in a row since {alert.since.isoformat()}."
+    )
+    await notify(office, LABOUR_ALERT, message, subject_id=subject)

@@ -14,6 +14,7 @@ from server.domain.models import (
     AuditEntry,
     DailyReport,
     DailyReportTrade,
+    Notification,
     Project,
     ProjectStatus,
     Role,
@@ -401,3 +402,71 @@ async def test_the_labour_series_and_resumption_through_the_api(
     too_long = {"from": "2019-01-01", "to": TODAY.isoformat(), "by": "ZONE"}
     refused = await graphql(SERIES, too_long, account=office)
     assert refused["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+ALERTS = """
+{ labourAlerts { totalCount edges { node {
+    project { code labourAlert { days } } since days onSiteRate
+    shortTrades { trade needed onSite } latestReport { date }
+} } } }
+"""
+
+
+async def test_three_low_reports_start_an_alert_and_tell_the_office_once(
+    graphql: GraphQL, make_account: MakeAccount
+) -> None:
+    manager = await make_account(Role.SITE_MANAGER, "site")
+    office = await make_account(Role.OFFICE, "office")
+    project = await _project(manager)
+    await Project.filter(id=project.id).update(status=ProjectStatus.UNDER_CONSTRUCTION)
+    low = [
+        {"trade": "REBAR", "needed": 30, "onSite": 12},
+        {"trade": "CONCRETE", "needed": 10, "onSite": 10},
+    ]
+
+    async def file(days_ago: int, workforce: list[dict[str, Any]]) -> None:
+        day = TODAY - dt.timedelta(days=days_ago)
+        body = await graphql(
+            FILE, {"input": _input(project, day, workforce=workforce)}, account=manager
+        )
+        assert body["data"]["fileDailyReport"]["errors"] == []
+
+    async def alerts() -> list[dict[str, Any]]:
+        body = await graphql(ALERTS, account=office)
+        return [edge["node"] for edge in body["data"]["labourAlerts"]["edges"]]
+
+    await file(4, [{"trade": "REBAR", "needed": 30, "onSite": 28}])  # a good day
+    await file(3, low)
+    await file(2, low)
+    assert await alerts() == []
+    assert not await Notification.filter(kind="LABOUR_ALERT").exists()
+
+    await file(1, low)
+    [alert] = await alerts()
+    assert alert["project"] == {"code": "DR-1", "labourAlert": {"days": 3}}
+    assert (alert["since"], alert["days"]) == ((TODAY - dt.timedelta(days=3)).isoformat(), 3)
+    assert alert["onSiteRate"] == pytest.approx(22 / 40)
+    assert alert["shortTrades"] == [{"trade": "REBAR", "needed": 30, "onSite": 12}]
+    told = await Notification.filter(kind="LABOUR_ALERT")
+    assert [n.user_id for n in told] == [office.user.id]
+
+    await file(0, low)  # the alert goes on; the office is not told again
+    assert (await alerts())[0]["days"] == 4
+    assert await Notification.filter(kind="LABOUR_ALERT").count() == 1
+
+    ticket = await graphql(
+        "mutation($i: CreateShortageTicketInput!) { createShortageTicket(input: $i) {"
+        " errors { code } } }",
+        {
+            "i": {
+                "projectId": global_id("Project", project.id),
+                "kind": "LABOUR",
+                "title": "缺钢筋工",
+                "trade": "钢筋工",
+                "headcount": 18,
+            }
+        },
+        account=manager,
+    )
+    assert ticket["data"]["createShortageTicket"]["errors"] == []
+    assert await alerts() == []  # handled: a LABOUR ticket is open

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.demo.scale.accounts import add_users
+from server.demo.scale.daily_reports import add_daily_reports
 from server.demo.scale.photos import add_photos
 from server.demo.scale.plans import add_plans
 from server.demo.scale.projects import add_programmes, add_projects
@@ -24,4 +25,5 @@ class ScaleGenerator(Zone):
         add_tickets(self)
         add_reviews(self)
         add_photos(self)
+        add_daily_reports(self)
         return list(self.tables.values())

@@ -15,7 +15,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from server.domain import daily_reports
+from server.domain import daily_reports, report_reads
 from server.domain.access import (
     DAILY_REPORT_FILERS,
     LATE_REPORT_EDITORS,
@@ -184,7 +184,7 @@ async def test_filing_stores_the_report_its_trades_and_photos(make_account: Make
     assert (stored.workers_needed, stored.workers_on_site) == (15, 14)
     assert await workforce_of(row.id) == [(Trade.CONCRETE, 5, 6), (Trade.REBAR, 10, 8)]
     assert await photo_ids_stored(row.id) == sorted([first.id, second.id])
-    assert await daily_reports.report_row(row.id) == row
+    assert await report_reads.report_row(row.id) == row
     entry = await AuditEntry.get()
     assert (entry.action, entry.object_type, entry.object_id) == (
         "fileDailyReport",
@@ -416,7 +416,7 @@ async def test_a_report_of_a_hidden_project_is_not_amended(make_account: MakeAcc
     assert await refusal(stranger, a_draft(project.id, workforce=[])) == [
         ("NOT_FOUND", ("input", "projectId"))
     ]
-    assert await daily_reports.report_row(row.id) == row
+    assert await report_reads.report_row(row.id) == row
     assert await AuditEntry.all().count() == 1
 
 
@@ -639,7 +639,7 @@ async def test_a_refused_amendment_changes_nothing(make_account: MakeAccount) ->
     draft = a_draft(project.id, workforce=[TradeCount(Trade.HVAC, 3, -3)])
     assert await refusal(manager, draft) == [("INVALID", ("input", "workforce", "0", "onSite"))]
 
-    assert await daily_reports.report_row(row.id) == row
+    assert await report_reads.report_row(row.id) == row
     assert await workforce_of(row.id) == [(Trade.CONCRETE, 5, 6), (Trade.REBAR, 10, 8)]
     assert await photo_ids_stored(row.id) == [photo.id]
     assert await AuditEntry.all().count() == 1
@@ -689,7 +689,7 @@ async def test_the_same_key_with_another_draft_is_a_conflict(make_account: MakeA
     ]
 
     assert await DailyReport.all().count() == 1
-    assert await daily_reports.report_row(first.id) == first
+    assert await report_reads.report_row(first.id) == first
     assert await AuditEntry.all().count() == 1
     amended = await file(manager, changed, key="phone-2")
     assert (amended.id, amended.workers_needed, amended.workers_on_site) == (first.id, 10, 9)
@@ -846,7 +846,7 @@ async def test_reports_of_projects_by_range_newest_first_in_one_statement(
     await file(office, a_draft(second.id, days[4]))
 
     with count_statements() as counter:
-        found = await daily_reports.reports_of_projects(
+        found = await report_reads.reports_of_projects(
             [first.id, second.id, quiet.id], days[3], days[1]
         )
 
@@ -857,19 +857,19 @@ async def test_reports_of_projects_by_range_newest_first_in_one_statement(
     assert all(isinstance(r, DailyReportRow) for r in found[first.id])
     assert all(r.project_id == first.id for r in found[first.id])
 
-    everything = await daily_reports.reports_of_projects([first.id, second.id], None, None)
+    everything = await report_reads.reports_of_projects([first.id, second.id], None, None)
     assert [r.date for r in everything[first.id]] == days
     assert [r.date for r in everything[second.id]] == [days[1], days[4]]
-    since = await daily_reports.reports_of_projects([first.id], days[1], None)
+    since = await report_reads.reports_of_projects([first.id], days[1], None)
     assert [r.date for r in since[first.id]] == days[:2]
-    until = await daily_reports.reports_of_projects([first.id], None, days[4])
+    until = await report_reads.reports_of_projects([first.id], None, days[4])
     assert [r.date for r in until[first.id]] == [days[4]]
-    one_day = await daily_reports.reports_of_projects([second.id], days[4], days[4])
+    one_day = await report_reads.reports_of_projects([second.id], days[4], days[4])
     assert [r.date for r in one_day[second.id]] == [days[4]]
-    assert await daily_reports.reports_of_projects([first.id], days[1], days[3]) == {}
-    assert await daily_reports.reports_of_projects([quiet.id], None, None) == {}
+    assert await report_reads.reports_of_projects([first.id], days[1], days[3]) == {}
+    assert await report_reads.reports_of_projects([quiet.id], None, None) == {}
     with count_statements() as counter:
-        assert await daily_reports.reports_of_projects([], None, None) == {}
+        assert await report_reads.reports_of_projects([], None, None) == {}
     assert counter.statements == []
 
 
@@ -883,13 +883,13 @@ async def test_reports_on_days_of_projects(
     theirs = await file(office, a_draft(second.id, yesterday))
 
     with count_statements() as counter:
-        found = await daily_reports.reports_on(
+        found = await report_reads.reports_on(
             [(first.id, DAY), (second.id, yesterday), (first.id, yesterday)]
         )
 
     assert len(counter.statements) == 1
     assert found == {(first.id, DAY): mine, (second.id, yesterday): theirs}
-    assert await daily_reports.reports_on([]) == {}
+    assert await report_reads.reports_on([]) == {}
 
 
 async def test_reports_on_returns_only_the_pairs_asked_for(make_account: MakeAccount) -> None:
@@ -900,7 +900,7 @@ async def test_reports_on_returns_only_the_pairs_asked_for(make_account: MakeAcc
         for day in (DAY, yesterday):
             await file(office, a_draft(project.id, day))
 
-    found = await daily_reports.reports_on([(first.id, DAY), (second.id, yesterday)])
+    found = await report_reads.reports_on([(first.id, DAY), (second.id, yesterday)])
 
     assert set(found) == {(first.id, DAY), (second.id, yesterday)}
 
@@ -931,7 +931,7 @@ async def test_trades_of_reports_in_trade_order(
     empty = await file(office, a_draft(project.id, DAY - dt.timedelta(days=2), workforce=[]))
 
     with count_statements() as counter:
-        found = await daily_reports.trades_of([mixed.id, single.id, empty.id])
+        found = await report_reads.trades_of([mixed.id, single.id, empty.id])
 
     assert len(counter.statements) == 1
     assert set(found) == {mixed.id, single.id}
@@ -943,7 +943,7 @@ async def test_trades_of_reports_in_trade_order(
     ]
     assert all(t.report_id == mixed.id for t in found[mixed.id])
     assert [(t.trade, t.needed) for t in found[single.id]] == [(Trade.MACHINERY, 6)]
-    assert await daily_reports.trades_of([]) == {}
+    assert await report_reads.trades_of([]) == {}
 
 
 async def test_photo_ids_of_reports_newest_photo_first(
@@ -965,11 +965,11 @@ async def test_photo_ids_of_reports_newest_photo_first(
     without = await file(office, a_draft(project.id, DAY - dt.timedelta(days=2)))
 
     with count_statements() as counter:
-        found = await daily_reports.photo_ids_of([with_photos.id, shared.id, without.id])
+        found = await report_reads.photo_ids_of([with_photos.id, shared.id, without.id])
 
     assert len(counter.statements) == 1
     assert found == {
         with_photos.id: [newest.id, twin.id, middle.id, oldest.id],
         shared.id: [oldest.id],
     }
-    assert await daily_reports.photo_ids_of([]) == {}
+    assert await report_reads.photo_ids_of([]) == {}

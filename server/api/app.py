@@ -18,6 +18,7 @@ from schema.scalars import set_display_zone
 from server.api.exports import ROUTES as EXPORT_ROUTES
 from server.api.graphiql import ASSETS_DIR, ASSETS_URL
 from server.api.graphql_http import GraphQLEndpoint, unavailable_response
+from server.api.labour_export import ROUTES as LABOUR_EXPORT_ROUTES
 from server.api.photo_files import PhotoFileEndpoint
 from server.api.probes import Readiness, healthz
 from server.api.upload_spool import remove_stale_uploads
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> St
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
         Route("/readyz", Readiness(settings).handle, methods=["GET", "HEAD"]),
         *EXPORT_ROUTES,
+        *LABOUR_EXPORT_ROUTES,
         Route("/photos/{photo_id:int}/{variant:str}", PhotoFileEndpoint(settings).handle),
         Mount(ASSETS_URL, app=StaticFiles(directory=ASSETS_DIR, check_dir=False)),
     ]

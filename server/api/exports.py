@@ -291,7 +291,8 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _download(content: bytes, media_type: str, filename: str) -> Response:
+def download(content: bytes, media_type: str, filename: str) -> Response:
+    """A file download of `content` named `filename` (UTF-8 names kept for browsers)."""
     disposition = f'attachment; filename="{filename.encode("ascii", "ignore").decode()}"; ' + (
         f"filename*=UTF-8''{quote(filename)}"
     )
@@ -312,14 +313,18 @@ async def _authorised(request: Request) -> User | Response:
     return user
 
 
-async def _prepare(request: Request) -> tuple[User, OverdueFilter, Settings] | Response:
-    """The user, filter and settings of an export request, or the error response."""
+async def prepare_export(
+    request: Request, params: QueryParams | None = None
+) -> tuple[User, OverdueFilter, Settings] | Response:
+    """The user, filter and settings of an export request (its query parameters, or `params`
+    when given), or the error response."""
     user = await _authorised(request)
     if isinstance(user, Response):
         return user
     settings: Settings = request.app.state.settings
     try:
-        flt = await parse_filter(request.query_params, zone_today(settings.zone))
+        given = request.query_params if params is None else params
+        flt = await parse_filter(given, zone_today(settings.zone))
     except BadParameter as exc:
         return _problem(400, "BAD_PARAMETER", str(exc))
     return user, flt, settings
@@ -327,45 +332,50 @@ async def _prepare(request: Request) -> tuple[User, OverdueFilter, Settings] | R
 
 async def overdue_xlsx(request: Request) -> Response:
     """GET /exports/overdue.xlsx: the overdue list as a spreadsheet."""
-    prepared = await _prepare(request)
+    prepared = await prepare_export(request)
     if isinstance(prepared, Response):
         return prepared
     user, flt, _ = prepared
     rows = await overdue_rows(flt, user)
     content = await run_in_threadpool(workbook_bytes, "逾期节点", OVERDUE_HEADER, rows)
-    return _download(content, XLSX, f"逾期节点-{flt.as_of.isoformat()}.xlsx")
+    return download(content, XLSX, f"逾期节点-{flt.as_of.isoformat()}.xlsx")
 
 
 async def overdue_csv(request: Request) -> Response:
     """GET /exports/overdue.csv: the overdue list as CSV."""
-    prepared = await _prepare(request)
+    prepared = await prepare_export(request)
     if isinstance(prepared, Response):
         return prepared
     user, flt, _ = prepared
     rows = await overdue_rows(flt, user)
     content = await run_in_threadpool(csv_bytes, OVERDUE_HEADER, rows)
-    return _download(content, "text/csv; charset=utf-8", f"逾期节点-{flt.as_of.isoformat()}.csv")
+    return download(content, "text/csv; charset=utf-8", f"逾期节点-{flt.as_of.isoformat()}.csv")
 
 
-_HEALTH_COLUMN = BOARD_HEADER.index("五色状态")
 _FILL_BY_LABEL = {HEALTH_LABELS[colour]: argb for colour, argb in HEALTH_FILLS.items()}
 
 
-def _fill_health(cell: Any, row_index: int, column_index: int) -> None:
-    if column_index == _HEALTH_COLUMN:
-        argb = _FILL_BY_LABEL[cell.value]
-        cell.fill = PatternFill(fill_type="solid", start_color=argb, end_color=argb)
+def health_fill(column: int) -> Callable[[Any, int, int], None]:
+    """A cell styler that fills the colour column (`column`) with its colour."""
+
+    def fill(cell: Any, row_index: int, column_index: int) -> None:
+        if column_index == column:
+            argb = _FILL_BY_LABEL[cell.value]
+            cell.fill = PatternFill(fill_type="solid", start_color=argb, end_color=argb)
+
+    return fill
 
 
 async def programme_board_xlsx(request: Request) -> Response:
     """GET /exports/programme-board.xlsx: one row per project, the colour as the cell fill."""
-    prepared = await _prepare(request)
+    prepared = await prepare_export(request)
     if isinstance(prepared, Response):
         return prepared
     user, flt, settings = prepared
     rows = [_board_values(row) for row in await board_rows(flt, user, settings)]
-    content = await run_in_threadpool(workbook_bytes, "项目挂图", BOARD_HEADER, rows, _fill_health)
-    return _download(content, XLSX, f"项目挂图-{flt.as_of.isoformat()}.xlsx")
+    fill = health_fill(BOARD_HEADER.index("五色状态"))
+    content = await run_in_threadpool(workbook_bytes, "项目挂图", BOARD_HEADER, rows, fill)
+    return download(content, XLSX, f"项目挂图-{flt.as_of.isoformat()}.xlsx")
 
 
 ROUTES = [

@@ -82,20 +82,29 @@ async def open_ticket_counts(projects: QuerySet[Project]) -> dict[int, int]:
     return {row["project_id"]: int(row["n"]) for row in rows}
 
 
+def board_projects(flt: OverdueFilter, user: User) -> QuerySet[Project] | None:
+    """The projects of the board under the filter's project fields that `user` may see
+    (None: the filter matches nothing)."""
+    queryset = Project.all()
+    if flt.programme_codes == () or flt.project_ids == ():
+        return None
+    if flt.project_ids is not None:
+        queryset = queryset.filter(id__in=list(flt.project_ids))
+    conditions = project_conditions(flt, user)
+    if conditions:
+        queryset = queryset.filter(id__in=Subquery(Project.filter(**conditions).values("id")))
+    return queryset
+
+
 async def board_rows(flt: OverdueFilter, user: User, settings: Settings) -> list[BoardRow]:
     """The board for the projects matching the filter's project fields, by project code.
 
     Colours, delays and forecasts are judged as of `flt.as_of`; the investment figures are
     those of the task sheet of `flt.year` (the year of `as_of` when no year is given).
     """
-    queryset = Project.all()
-    if flt.programme_codes == () or flt.project_ids == ():
+    queryset = board_projects(flt, user)
+    if queryset is None:
         return []
-    if flt.project_ids is not None:
-        queryset = queryset.filter(id__in=list(flt.project_ids))
-    conditions = project_conditions(flt, user)
-    if conditions:
-        queryset = queryset.filter(id__in=Subquery(Project.filter(**conditions).values("id")))
     projects = await queryset_rows(ProjectRow, queryset.order_by("code"))
     ids = [p.id for p in projects]
     if not ids:

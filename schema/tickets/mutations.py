@@ -34,6 +34,10 @@ class CreateShortageTicketInput(graphene.InputObjectType):
     unit = graphene.String(description="MATERIAL, required: unit of the quantity.")
     needed_by = Date(description="When the site needs it.")
     blocking_milestone_id = graphene.ID(description="A milestone of the same project it blocks.")
+    daily_report_id = graphene.ID(
+        description="The project's daily report a LABOUR ticket is filed from (a labour "
+        "alert): its trades short of workers fill in `trade` and `headcount` when not given."
+    )
     photo_ids = graphene.List(
         graphene.NonNull(graphene.ID),
         description="Photos of the project, uploaded beforehand, that show the shortage.",
@@ -110,6 +114,11 @@ class Mutations:
             needed_by=input.needed_by,
             blocking_milestone_id=input_id(input.blocking_milestone_id, "Milestone"),
             photo_ids=[decode_id(gid, "Photo") for gid in input.photo_ids or []],
+            daily_report_id=(
+                input_id(input.daily_report_id, "DailyReport") or 0
+                if input.daily_report_id is not None
+                else None
+            ),
         )
         ticket = await tickets.create_ticket(
             info.context.access,

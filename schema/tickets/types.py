@@ -9,6 +9,7 @@ from graphene import ResolveInfo
 
 from schema.errors import ApiError
 from schema.loaders.accounts import UserLoader
+from schema.loaders.daily_reports import DailyReportLoader
 from schema.loaders.projects import ProjectLoader
 from schema.loaders.schedule import MilestoneLoader
 from schema.loaders.tickets import ProjectTicketsLoader, TicketEventsLoader, visible_ticket
@@ -76,6 +77,10 @@ class ShortageTicket(graphene.ObjectType):
     blocking_milestone = graphene.Field(
         "schema.schedule.types.Milestone", description="The milestone it holds back."
     )
+    daily_report = graphene.Field(
+        "schema.daily_reports.types.DailyReport",
+        description="The daily report it was filed from, if any.",
+    )
     status = graphene.Field(TicketStatus, required=True, description="Where it is in the workflow.")
     reporter = graphene.Field(
         "schema.accounts.types.User", required=True, description="Who filed it."
@@ -109,6 +114,12 @@ class ShortageTicket(graphene.ObjectType):
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
         return isinstance(root, TicketRow)
+
+    @staticmethod
+    async def resolve_daily_report(root: TicketRow, info: ResolveInfo) -> Any:
+        if root.daily_report_id is None:
+            return None
+        return await info.context.loaders.get(DailyReportLoader).load(root.daily_report_id)
 
     @staticmethod
     async def resolve_project(root: TicketRow, info: ResolveInfo) -> ProjectRow:

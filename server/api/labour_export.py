@@ -25,7 +25,7 @@ from server.api.exports import (
     workbook_bytes,
 )
 from server.domain.labour_board import LabourRow, labour_rows
-from server.domain.models import Trade
+from server.domain.models.daily_reports import TRADE_LABELS
 
 LABOUR_HEADER = (
     "项目编号",
@@ -40,20 +40,6 @@ LABOUR_HEADER = (
     "缺少材料",
     "备注",
 )
-TRADE_LABELS = {
-    Trade.REBAR: "钢筋工",
-    Trade.FORMWORK: "木工",
-    Trade.CONCRETE: "混凝土工",
-    Trade.MASONRY: "瓦工",
-    Trade.STEEL_STRUCTURE: "钢结构工",
-    Trade.ELECTRICAL: "电工",
-    Trade.PLUMBING: "水暖工",
-    Trade.HVAC: "暖通工",
-    Trade.FINISHING: "装饰工",
-    Trade.MACHINERY: "机械操作工",
-    Trade.GENERAL_LABOUR: "普工",
-    Trade.OTHER: "其他",
-}
 NOT_REPORTED = "未报日报"
 
 

@@ -470,3 +470,57 @@ async def test_three_low_reports_start_an_alert_and_tell_the_office_once(
     )
     assert ticket["data"]["createShortageTicket"]["errors"] == []
     assert await alerts() == []  # handled: a LABOUR ticket is open
+
+
+FROM_REPORT = """
+mutation($i: CreateShortageTicketInput!) {
+  createShortageTicket(input: $i) {
+    ticket { kind trade headcount dailyReport { date } }
+    errors { field code message }
+  }
+}
+"""
+
+
+async def test_a_labour_ticket_filed_from_a_report_is_prefilled_and_linked(
+    graphql: GraphQL, make_account: MakeAccount
+) -> None:
+    manager = await make_account(Role.SITE_MANAGER, "site")
+    project = await _project(manager)
+    other = await _project(manager, "DR-2")
+    workforce = [
+        {"trade": "REBAR", "needed": 30, "onSite": 18},
+        {"trade": "FORMWORK", "needed": 10, "onSite": 7},
+        {"trade": "CONCRETE", "needed": 5, "onSite": 5},
+    ]
+    filed = await graphql(FILE, {"input": _input(project, workforce=workforce)}, account=manager)
+    report_id = filed["data"]["fileDailyReport"]["dailyReport"]["id"]
+    base = {"projectId": global_id("Project", project.id), "kind": "LABOUR", "title": "缺员"}
+
+    body = await graphql(FROM_REPORT, {"i": {**base, "dailyReportId": report_id}}, account=manager)
+    ticket = body["data"]["createShortageTicket"]["ticket"]
+    assert ticket == {
+        "kind": "LABOUR",
+        "trade": "钢筋工、木工",
+        "headcount": 15,
+        "dailyReport": {"date": TODAY.isoformat()},
+    }
+    given = {**base, "dailyReportId": report_id, "trade": "钢筋工", "headcount": 12}
+    body = await graphql(FROM_REPORT, {"i": given}, account=manager)
+    assert body["data"]["createShortageTicket"]["ticket"]["headcount"] == 12
+
+    refusals = [
+        ({**base, "projectId": global_id("Project", other.id)}, "NOT_FOUND"),
+        ({**base, "kind": "MATERIAL", "material": "砂", "quantity": "1", "unit": "吨"}, "INVALID"),
+        ({**base, "dailyReportId": global_id("Project", project.id)}, "NOT_FOUND"),
+    ]
+    for values, code in refusals:
+        values = {"dailyReportId": report_id, **values}
+        body = await graphql(FROM_REPORT, {"i": values}, account=manager)
+        payload = body["data"]["createShortageTicket"]
+        assert payload["ticket"] is None
+        assert payload["errors"][0] == {
+            "field": ["input", "dailyReportId"],
+            "code": code,
+            "message": payload["errors"][0]["message"],
+        }

@@ -1,4 +1,5 @@
-"""Daily site reports: one per project and day, their trades, and the photos they show."""
+"""Daily site reports: one per project and day, their trades and photos, and the report a
+LABOUR ticket was filed from."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
@@ -50,5 +51,10 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'daily_report_trade', 'app': 'models', 'unique_together': (('report', 'trade'),), 'pk_attr': 'id', 'table_description': 'Workers needed and on site for one trade in one report.'},
             bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='ShortageTicket',
+            name='daily_report',
+            field=fields.ForeignKeyField('models.DailyReport', source_field='daily_report_id', null=True, db_constraint=True, to_field='id', related_name='tickets', on_delete=OnDelete.SET_NULL),
         ),
     ]

@@ -38,6 +38,23 @@ class Trade(StrEnum):
     OTHER = "OTHER"
 
 
+TRADE_LABELS = {
+    Trade.REBAR: "钢筋工",
+    Trade.FORMWORK: "木工",
+    Trade.CONCRETE: "混凝土工",
+    Trade.MASONRY: "瓦工",
+    Trade.STEEL_STRUCTURE: "钢结构工",
+    Trade.ELECTRICAL: "电工",
+    Trade.PLUMBING: "水暖工",
+    Trade.HVAC: "暖通工",
+    Trade.FINISHING: "装饰工",
+    Trade.MACHINERY: "机械操作工",
+    Trade.GENERAL_LABOUR: "普工",
+    Trade.OTHER: "其他",
+}
+"""What the site calls each trade (sheets, prefilled tickets)."""
+
+
 class DailyReport(Model):
     """What a site reported for one day, with the workforce totals the series read."""
 

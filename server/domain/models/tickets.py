@@ -66,6 +66,9 @@ class ShortageTicket(Model):
     blocking_milestone: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
         "models.Milestone", related_name="blocking_tickets", null=True, on_delete=fields.SET_NULL
     )
+    daily_report: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.DailyReport", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
     status = fields.CharEnumField(TicketStatus, max_length=12, default=TicketStatus.OPEN)
     reporter: fields.ForeignKeyRelation = fields.ForeignKeyField(
         "models.User", related_name="reported_tickets", on_delete=fields.RESTRICT

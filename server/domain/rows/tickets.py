@@ -31,6 +31,7 @@ class TicketRow(Row):
     unit: str | None
     needed_by: dt.date | None
     blocking_milestone_id: int | None
+    daily_report_id: int | None
     status: TicketStatus
     reporter_id: int
     assignee_id: int | None

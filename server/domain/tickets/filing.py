@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from server.domain import audit, idempotency, photos
+from server.domain import audit, idempotency, photos, report_reads
 from server.domain.access import Access, access_of, acting_user
 from server.domain.errors import Problems, Refused
 from server.domain.models import (
@@ -23,6 +23,7 @@ from server.domain.models import (
     TicketEvent,
     User,
 )
+from server.domain.models.daily_reports import TRADE_LABELS
 from server.domain.tickets.text import clean_text
 
 CREATE_OPERATION = "createShortageTicket"
@@ -51,6 +52,9 @@ class TicketDraft:
     needed_by: dt.date | None = None
     blocking_milestone_id: int | None = None
     photo_ids: list[int | None] = field(default_factory=list)
+    daily_report_id: int | None = None
+    """The daily report a LABOUR ticket is filed from: its short trades fill in the trade
+    and headcount when they are not given."""
 
 
 _TEXT_LIMITS = {
@@ -133,6 +137,28 @@ async def _check_links(access: Access, draft: TicketDraft, problems: Problems) -
     return linked
 
 
+async def _prefill_from_report(draft: TicketDraft, problems: Problems) -> None:
+    """Fill in a LABOUR draft's trade and headcount from the daily report it comes from."""
+    at = ("input", "dailyReportId")
+    report = await report_reads.report_row(draft.daily_report_id or 0)
+    if report is None or report.project_id != draft.project_id:
+        problems.add("NOT_FOUND", "No such daily report of this project.", *at)
+        return
+    if draft.kind != ShortageKind.LABOUR:
+        problems.add("INVALID", "Only LABOUR tickets are filed from a daily report.", *at)
+        return
+    trades = (await report_reads.trades_of([report.id])).get(report.id, [])
+    short = [t for t in trades if t.on_site < t.needed]
+    if not short and (draft.trade is None or draft.headcount is None):
+        message = "The report has no trade short of workers: give the trade and headcount."
+        problems.add("INVALID", message, *at)
+        return
+    if draft.trade is None:
+        draft.trade = "、".join(TRADE_LABELS[t.trade] for t in short)[: _TEXT_LIMITS["trade"]]
+    if draft.headcount is None:
+        draft.headcount = sum(t.needed - t.on_site for t in short)
+
+
 async def allocate_number(kind: ShortageKind, year: int) -> str:
     """The next ticket number of `kind` in `year`; call inside the creating transaction.
 
@@ -174,6 +200,8 @@ async def create_ticket(
         if ticket is not None:
             return ticket
     problems = Problems()
+    if draft.daily_report_id is not None:
+        await _prefill_from_report(draft, problems)
     _check_fields(draft, problems)
     linked = await _check_links(access, draft, problems)
     problems.raise_if_any()
@@ -192,6 +220,7 @@ async def create_ticket(
         unit=draft.unit,
         needed_by=draft.needed_by,
         blocking_milestone_id=draft.blocking_milestone_id,
+        daily_report_id=draft.daily_report_id,
         reporter=user,
     )
     await TicketEvent.create(

@@ -16,6 +16,7 @@ from server.domain import models
 from server.domain.reads import rows_by_id
 from server.domain.rows import Row, fetch_rows, queryset_rows
 from server.domain.rows.accounts import UserRow
+from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
 from server.domain.rows.photos import PhotoRow
 from server.domain.rows.plans import (
     MilestoneRow,
@@ -45,6 +46,8 @@ MODELS: dict[type[Row], type[Model]] = {
     NotificationRow: models.Notification,
     PhotoRow: models.Photo,
     ReviewRow: models.SupervisionReview,
+    DailyReportRow: models.DailyReport,
+    DailyReportTradeRow: models.DailyReportTrade,
 }
 """Every row type and the model of its table."""
 
@@ -65,7 +68,11 @@ async def _every_kind_of_row() -> dict[type[Row], int]:
         planned_finish=dt.date(2021, 12, 31),
     )
     user = await models.User.create(
-        username="rows", display_name="行", role=models.Role.SITE_MANAGER, password_hash="x"
+        username="rows",
+        display_name="行",
+        role=models.Role.SITE_MANAGER,
+        unit="一公司",
+        password_hash="x",
     )
     sheet = await models.TaskSheet.create(
         project=project,
@@ -77,7 +84,13 @@ async def _every_kind_of_row() -> dict[type[Row], int]:
         approved_at=INSTANT,
     )
     item = await models.TaskItem.create(
-        sheet=sheet, position=1, title="封顶", due_date=dt.date(2020, 6, 30), done=True
+        sheet=sheet,
+        position=1,
+        title="封顶",
+        responsible_unit="建设局",
+        responsible_person="李四",
+        due_date=dt.date(2020, 6, 30),
+        done=True,
     )
     phase = await models.Phase.create(
         project=project,
@@ -103,6 +116,25 @@ async def _every_kind_of_row() -> dict[type[Row], int]:
         reason="疫情",
         actor=user,
     )
+    report = await models.DailyReport.create(
+        project=project,
+        date=dt.date(2020, 3, 1),
+        weather=models.Weather.SUNNY,
+        temperature_low=-3,
+        temperature_high=8,
+        workers_needed=40,
+        workers_on_site=28,
+        equipment=[{"name": "塔吊", "count": 2}],
+        materials_received=[{"material": "螺纹钢", "quantity": "12.5"}],
+        materials_short=[{"material": "砂", "quantity": "3"}],
+        work_done="绑扎",
+        problems="缺员",
+        reported_by=user,
+        amended_at=INSTANT,
+    )
+    trade = await models.DailyReportTrade.create(
+        report=report, trade=models.Trade.REBAR, needed=40, on_site=28
+    )
     ticket = await models.ShortageTicket.create(
         number="MAT-2020-00001",
         project=project,
@@ -110,12 +142,15 @@ async def _every_kind_of_row() -> dict[type[Row], int]:
         title="缺钢材",
         description="螺纹钢",
         severity=models.Severity.HIGH,
+        trade="钢筋工",  # both kinds' columns filled, so every column reads back
+        headcount=12,
         material="螺纹钢",
         specification="HRB400 Φ25",
         quantity=decimal.Decimal("12.5"),
         unit="吨",
         needed_by=dt.date(2020, 3, 5),
         blocking_milestone=milestone,
+        daily_report=report,
         status=models.TicketStatus.RESOLVED,
         reporter=user,
         assignee=user,
@@ -161,7 +196,7 @@ async def _every_kind_of_row() -> dict[type[Row], int]:
         responded_by=user,
     )
     made = (programme, project, sheet, item, phase, milestone, rebaseline, user, ticket)
-    made += (event, notification, photo, review)
+    made += (event, notification, photo, review, report, trade)
     return {row_type: instance.id for row_type, instance in zip(MODELS, made, strict=True)}
 
 
@@ -184,7 +219,8 @@ async def test_rows_from_sql_equal_the_orm_reading_value_for_value() -> None:
         by_queryset = (await queryset_rows(row_type, model.filter(id=pk)))[0]
         assert _values(by_sql) == _values(expected), row_type.__name__
         assert _values(by_queryset) == _values(expected), row_type.__name__
-        assert not any(value is None for value in _values(by_sql).values()), row_type.__name__
+        empty = [name for name, (_, value, _) in _values(by_sql).items() if value is None]
+        assert empty == [], row_type.__name__
 
 
 async def test_every_nullable_column_reads_back_as_none() -> None:

@@ -99,15 +99,13 @@ _GROUPS: dict[LabourGroupBy, tuple[str, str, str]] = {
 }
 
 
-def _days_sql(start: dt.date, end: dt.date, gap_days: int, params: dict[str, Any]) -> str:
-    """A VALUES list of (day, the first day of its resumption window), with its parameters."""
+def _days_sql(start: dt.date, end: dt.date, params: dict[str, Any]) -> str:
+    """A VALUES list of the days of the span, with their parameters."""
     cast = "CAST({} AS DATE)" if dialect() != "sqlite" else "{}"
     rows = []
     for index in range((end - start).days + 1):
-        day = start + dt.timedelta(days=index)
-        params[f"day{index}"] = day
-        params[f"since{index}"] = day - dt.timedelta(days=gap_days - 1)
-        rows.append(f"({cast.format(f':day{index}')}, {cast.format(f':since{index}')})")
+        params[f"day{index}"] = start + dt.timedelta(days=index)
+        rows.append(f"({cast.format(f':day{index}')})")
     return ", ".join(rows)
 
 
@@ -130,14 +128,27 @@ async def labour_series(
     if project_ids is not None and not project_ids:
         return []
     params: dict[str, Any] = {"working": ProjectStatus.UNDER_CONSTRUCTION.value}
-    days = _days_sql(start, end, gap_days, params)
+    days = _days_sql(start, end, params)
+    # A report with workers covers its day and the `gap_days - 1` after it (until the
+    # project's next such report): each covered stretch adds one resumed project from its
+    # first day and takes it away after its last, and a running sum counts them per day.
+    params.update(
+        span_start=start,
+        span_end=end,
+        first_worker=start - dt.timedelta(days=gap_days - 1),
+        gap=gap_days,
+    )
+    if dialect() == "sqlite":
+        after_gap, span_start = "date(day, '+' || :gap || ' days')", ":span_start"
+    else:
+        after_gap, span_start = "(day + CAST(:gap AS integer))", "CAST(:span_start AS DATE)"
     key, label, join = _GROUPS[group_by]
     chosen = ""
     if project_ids is not None:
         params["ids"] = list(project_ids)
         chosen = " WHERE p.id IN (:ids)"
     rows = await fetch(
-        f"""WITH days(day, since) AS (VALUES {days}),
+        f"""WITH days(day) AS (VALUES {days}),
 members AS (
   SELECT p.id AS project_id, p.status AS status, {key} AS grp, {label} AS label
   FROM project p{join}{chosen}
@@ -150,12 +161,31 @@ per_day AS (
   WHERE r.date IN (SELECT day FROM days)
   GROUP BY m.grp, r.date
 ),
-resumed AS (
-  SELECT m.grp AS grp, d.day AS day, count(DISTINCT r.project_id) AS resumed
-  FROM days d JOIN daily_report r ON r.date >= d.since AND r.date <= d.day
-  JOIN members m ON m.project_id = r.project_id
+worker AS (
+  SELECT m.grp AS grp, r.date AS day,
+    lead(r.date) OVER (PARTITION BY m.grp, r.project_id ORDER BY r.date) AS next_day
+  FROM daily_report r JOIN members m ON m.project_id = r.project_id
   WHERE r.workers_on_site > 0 AND m.status = :working
-  GROUP BY m.grp, d.day
+    AND r.date >= :first_worker AND r.date <= :span_end
+),
+covered AS (
+  SELECT grp, day, CASE WHEN next_day IS NULL OR next_day > {after_gap} THEN {after_gap}
+    ELSE next_day END AS stop
+  FROM worker
+),
+events AS (
+  SELECT grp, CASE WHEN day < {span_start} THEN {span_start} ELSE day END AS day, 1 AS delta
+  FROM covered
+  UNION ALL
+  SELECT grp, CASE WHEN stop < {span_start} THEN {span_start} ELSE stop END, -1
+  FROM covered WHERE stop <= :span_end
+),
+changes AS (SELECT grp, day, sum(delta) AS delta FROM events GROUP BY grp, day),
+resumed AS (
+  SELECT g.grp AS grp, d.day AS day,
+    sum(coalesce(c.delta, 0)) OVER (PARTITION BY g.grp ORDER BY d.day) AS resumed
+  FROM groups g CROSS JOIN days d
+  LEFT JOIN changes c ON c.grp = g.grp AND c.day = d.day
 ),
 expected AS (
   SELECT grp, count(DISTINCT project_id) AS expected FROM members

@@ -36,6 +36,7 @@ from server.domain.models import (
     User,
     Weather,
 )
+from server.domain.models.daily_reports import TRADE_LABELS
 from server.settings import Settings
 
 DAYS = 30
@@ -55,20 +56,6 @@ SHORT_MATERIALS: dict[str, tuple[str, str, str, int, int]] = {
 SILENT_YESTERDAY = "JK-1080-003"
 """A project that has not reported yesterday yet: the office has someone to chase."""
 
-TRADE_NAMES = {
-    Trade.REBAR: "钢筋工",
-    Trade.FORMWORK: "木工",
-    Trade.CONCRETE: "混凝土工",
-    Trade.MASONRY: "瓦工",
-    Trade.STEEL_STRUCTURE: "钢结构安装工",
-    Trade.ELECTRICAL: "电工",
-    Trade.PLUMBING: "水暖工",
-    Trade.HVAC: "通风空调工",
-    Trade.FINISHING: "装饰装修工",
-    Trade.MACHINERY: "机械操作手",
-    Trade.GENERAL_LABOUR: "普工",
-    Trade.OTHER: "其他工种",
-}
 # What a day's work of one trade looks like: the text, and the quantity one worker does.
 WORK: dict[Trade, tuple[str, float]] = {
     Trade.REBAR: ("{place}钢筋制作绑扎{n}吨", 0.4),
@@ -471,7 +458,7 @@ def _problems(
     elif on_site < 0.85 * needed:
         gaps = sorted(counts, key=lambda c: c[2] - c[1])[:2]
         gap_text = "，".join(
-            f"{TRADE_NAMES[trade]}到岗{here}人、缺{need - here}人"
+            f"{TRADE_LABELS[trade]}到岗{here}人、缺{need - here}人"
             for trade, need, here in gaps
             if need > here
         )

@@ -346,15 +346,23 @@ class AlertRule:
 
 
 async def notify_if_alert_started(report: DailyReportRow, rule: AlertRule) -> None:
-    """Tell the office once when `report` starts its project's labour alert (it is the
-    `rule.days`-th low report in a row); call inside the filing transaction."""
+    """Tell the office once about each labour alert of `report`'s project; call inside the
+    filing transaction.
+
+    An alert is known by the first report of its streak (the notification's subject): filing
+    the report that completes a streak tells the office, whether it is the newest or a day
+    filed late; amending or adding to a streak already told does not.
+    """
     found = await labour_alerts([report.project_id], rule.percent, rule.days)
-    if not found or found[0].days != rule.days or found[0].latest.id != report.id:
-        return
-    subject = to_global_id("DailyReport", str(report.id))
-    if await Notification.exists(kind=LABOUR_ALERT, subject_id=subject):
+    if not found:
         return
     alert = found[0]
+    first = (await report_reads.reports_on([(alert.project_id, alert.since)]))[
+        (alert.project_id, alert.since)
+    ]
+    subject = to_global_id("DailyReport", str(first.id))
+    if await Notification.exists(kind=LABOUR_ALERT, subject_id=subject):
+        return
     code, name = (await Project.filter(id=report.project_id).values_list("code", "name"))[0]
     office = await User.filter(role=Role.OFFICE, is_active=True).values_list("id", flat=True)
     message = (

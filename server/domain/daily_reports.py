@@ -94,6 +94,10 @@ class ReportDraft:
 
 
 def _check_workforce(draft: ReportDraft, problems: Problems) -> None:
+    if len(draft.workforce) > len(Trade):
+        message = f"At most {len(Trade)} lines: each trade once."
+        problems.add("INVALID", message, "input", "workforce")
+        return
     seen: set[Trade] = set()
     for index, count in enumerate(draft.workforce):
         at = ("input", "workforce", str(index))

@@ -16,10 +16,12 @@ from tortoise.transactions import in_transaction
 
 from media import MediaStore, ProcessedImage, Variant
 from server.domain.audit import record
+from server.domain.errors import Refused
 from server.domain.idempotency import KeyUse, remember_result
 from server.domain.models import Milestone, Photo, Project, ShortageTicket, User
 from server.domain.reads import rows_by_id
 from server.domain.rows.photos import PhotoRow
+from server.domain.validation import MAX_ITEMS
 from server.settings import Settings
 
 EARTH_RADIUS_METERS = 6_371_008.8
@@ -141,7 +143,13 @@ async def photos_of_project(
     photo_ids: list[int | None], project_id: int
 ) -> tuple[list[Photo], list[tuple[int, str]]]:
     """The photos with these ids (duplicates once), and (position, reason) for each id that is
-    not a photo of the project; for linking photos to a milestone or a ticket."""
+    not a photo of the project; for linking photos to a milestone, a ticket or a daily report.
+
+    More than MAX_ITEMS ids are refused as a whole (INVALID at `input.photoIds`) before the
+    database is asked: it caps the parameters of one statement.
+    """
+    if len(photo_ids) > MAX_ITEMS:
+        raise Refused("INVALID", f"At most {MAX_ITEMS} photos.", ("input", "photoIds"))
     wanted = [pk for pk in photo_ids if pk is not None]
     found = {photo.id: photo for photo in await Photo.filter(id__in=wanted)}
     accepted: list[Photo] = []

@@ -233,6 +233,11 @@ async def test_photos_of_the_project_are_shown_and_others_refused(
         ({"workDone": "字" * 5001}, "workDone", "INVALID"),
         ({"equipment": [{"name": " ", "count": 1}]}, "name", "INVALID"),
         ({"equipment": [{"name": "泵车", "count": 1}] * 51}, "equipment", "INVALID"),
+        (  # more lines than trades: one problem for the list, not one per line
+            {"workforce": [{"trade": "REBAR", "needed": 1, "onSite": 1}] * 20_000},
+            "workforce",
+            "INVALID",
+        ),
         ({"materialsShort": [{"material": "砂", "quantity": "-1"}]}, "quantity", "INVALID"),
         ({"materialsShort": [{"material": "砂", "quantity": "0.0001"}]}, "quantity", "INVALID"),
         ({"projectId": global_id("Milestone", 1)}, "projectId", "NOT_FOUND"),

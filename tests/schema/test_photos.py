@@ -14,9 +14,20 @@ import pytest
 from PIL import Image
 from tortoise import connections
 
+from schema.relay import global_id
 from server.domain.clock import utc_now
-from server.domain.models import AuditEntry, IdempotencyRecord, Milestone, Photo, Project, Role
+from server.domain.models import (
+    AuditEntry,
+    DailyReport,
+    IdempotencyRecord,
+    Milestone,
+    Photo,
+    Project,
+    Role,
+    ShortageTicket,
+)
 from server.settings import Settings
+from tests import factories
 from tests.conftest import BACKEND
 from tests.images import RED, exif_block, heic_bytes, jpeg_bytes, png_declaring
 from tests.ticket_helpers import make_ticket
@@ -654,3 +665,48 @@ async def test_a_nullable_variable_cannot_fill_the_file(
     body = await graphql(query, variables, account=office, status=400)
     assert "used in position expecting type 'Upload!'" in body["errors"][0]["message"]
     assert await Photo.all().count() == 0
+
+
+@pytest.mark.parametrize("count", [101, 40_000])
+async def test_every_mutation_linking_photos_refuses_too_many_ids(
+    graphql: Any, make_account: Any, count: int
+) -> None:
+    """Past MAX_ITEMS photo ids the list is refused as a whole, before the database is asked
+    (40 000 ids passed PostgreSQL's parameter cap and answered INTERNAL), and nothing is
+    stored."""
+    office = await make_account(Role.OFFICE, "office-many")
+    project = await factories.project("MANY")
+    milestone = await factories.milestone(project, dt.date(2020, 3, 1))
+    ids = [global_id("Photo", n) for n in range(1, count + 1)]
+    inputs = {
+        "fileDailyReport": (
+            "FileDailyReportInput",
+            {"projectId": global_id("Project", project.id), "date": "2020-03-01", "workforce": []},
+        ),
+        "createShortageTicket": (
+            "CreateShortageTicketInput",
+            {
+                "projectId": global_id("Project", project.id),
+                "kind": "LABOUR",
+                "title": "缺员",
+                "trade": "钢筋工",
+                "headcount": 3,
+            },
+        ),
+        "completeMilestone": (
+            "CompleteMilestoneInput",
+            {"milestoneId": global_id("Milestone", milestone.id), "actualDate": "2020-03-02"},
+        ),
+    }
+    for name, (input_type, values) in inputs.items():
+        body = await graphql(
+            f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ errors {{ code field }} }} }}",
+            {"i": {**values, "photoIds": ids}},
+            account=office,
+        )
+        assert body["data"][name]["errors"] == [
+            {"code": "INVALID", "field": ["input", "photoIds"]}
+        ], name
+    assert await DailyReport.all().count() == 0
+    assert await ShortageTicket.all().count() == 0
+    assert (await Milestone.get(id=milestone.id)).actual_date is None

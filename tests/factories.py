@@ -81,12 +81,13 @@ async def ticket(
     reporter: User,
     severity: Severity,
     status: TicketStatus = TicketStatus.OPEN,
+    kind: ShortageKind = ShortageKind.LABOUR,
 ) -> ShortageTicket:
-    """A labour shortage ticket."""
+    """A shortage ticket, for labour unless told otherwise (its texts are a labour ticket's)."""
     return await ShortageTicket.create(
         number=f"LAB-T-{next(_numbers):05d}",
         project=of,
-        kind=ShortageKind.LABOUR,
+        kind=kind,
         title="缺钢筋工",
         severity=severity,
         status=status,

@@ -131,6 +131,32 @@ READS: dict[str, tuple[str, Ids, tuple[str | int, ...]]] = {
         of("project A"),
         ("dailyReports",),
     ),
+    "missingDailyReports 3 days ago": (
+        f"query($d: Date!) {{ missingDailyReports(date: $d) {{ {EDGES} }} }}",
+        lambda world: {"d": (TODAY - dt.timedelta(days=3)).isoformat()},
+        ("missingDailyReports",),
+    ),
+    "labourSeries reporting": (
+        "query($d: Date!) { labourSeries(from: $d, to: $d, groupBy: ZONE) {"
+        " points { projectsReporting } } }",
+        lambda world: {"d": (TODAY - dt.timedelta(days=5)).isoformat()},
+        ("labourSeries", 0, "points", 0, "projectsReporting"),
+    ),
+    "labourAlerts": (
+        "{ labourAlerts { edges { node { project { id } } } } }",
+        no_variables,
+        ("labourAlerts",),
+    ),
+    "project A labourAlert": (
+        on("Project", "labourAlert { days }"),
+        of("project A"),
+        ("labourAlert",),
+    ),
+    "project B labourAlert days": (
+        on("Project", "labourAlert { days }"),
+        of("project B"),
+        ("labourAlert", "days"),
+    ),
     "milestone A reviews": (on("Milestone", "reviews { id }"), of("milestone A"), ("reviews",)),
     "manager_b's projects": (
         on("User", f"projects {{ {EDGES} }}"),
@@ -152,11 +178,15 @@ LIST_ROWS = frozenset({*READS, ORIGINAL_FILE})
 
 
 def cell(world: World, caller: str, value: Any) -> str:
-    """A GraphQL value as the table writes it; the caller's own User is "self"."""
+    """A GraphQL value as the table writes it; the caller's own User is "self".
+
+    A connection's nodes are shown by their label, or by their project's when they are about
+    one (labour alerts)."""
     if value is None:
         return "null"
     if isinstance(value, dict) and "edges" in value:
-        return " ".join(sorted(world.label(edge["node"]["id"]) for edge in value["edges"]))
+        nodes = [edge["node"].get("project", edge["node"]) for edge in value["edges"]]
+        return " ".join(sorted(world.label(node["id"]) for node in nodes))
     if isinstance(value, list):
         return " ".join(sorted(world.label(item["id"]) for item in value))
     if isinstance(value, dict) and value["id"] == world.ids.get(f"user {caller}"):

@@ -5,7 +5,9 @@ coordinator works A's ticket (assigned to them) but not B's (still OPEN); the di
 got a token before being switched off. Each project has a phase, an overdue and a later
 milestone, a task sheet with an item, a photo (a real JPEG, uploaded through the API; B's
 shows B's ticket), a shortage ticket and a supervision review on its overdue milestone.
-Each project has a daily report of five days ago.
+Both projects are under construction. Each has a daily report of five days ago with half its
+workers on site; B reported the two days after too, so B is short of workers three reports in a
+row, and its ticket asks for materials (A's for labour): B has a labour alert, A has not.
 Two notifications: `Na` tells manager_a of a step of ticket A; `Nc` told the coordinator
 that ticket B was theirs (it has been taken back since).
 
@@ -23,7 +25,15 @@ from typing import Any
 import httpx
 from graphql_relay import to_global_id
 
-from server.domain.models import Notification, Role, Severity, TicketStatus, User
+from server.domain.models import (
+    Notification,
+    ProjectStatus,
+    Role,
+    Severity,
+    ShortageKind,
+    TicketStatus,
+    User,
+)
 from tests import factories
 from tests.conftest import TEST_PASSWORD, Account
 from tests.images import jpeg_bytes
@@ -108,7 +118,9 @@ async def build_world(make_account: MakeAccount, client: httpx.AsyncClient) -> W
     for letter in ("A", "B"):
         manager = accounts[f"manager_{letter.lower()}"]
         assert manager is not None
-        project = await factories.project(f"ACC-{letter}", programmes=(programme,))
+        project = await factories.project(
+            f"ACC-{letter}", programmes=(programme,), status=ProjectStatus.UNDER_CONSTRUCTION
+        )
         await project.site_managers.add(manager.user)
         name(f"project {letter}", "Project", project.id, letter)
         phase = await factories.phase(project)
@@ -121,7 +133,8 @@ async def build_world(make_account: MakeAccount, client: httpx.AsyncClient) -> W
         name(f"task sheet {letter}", "TaskSheet", sheet.id, letter)
         item = (await sheet.items.all())[0]
         name(f"task item {letter}", "TaskItem", item.id, letter)
-        ticket = await factories.ticket(project, manager.user, Severity.HIGH)
+        kind = ShortageKind.LABOUR if letter == "A" else ShortageKind.MATERIAL
+        ticket = await factories.ticket(project, manager.user, Severity.HIGH, kind=kind)
         tickets[letter] = ticket.id
         if letter == "A":
             ticket.assignee = users["coordinator"]
@@ -130,7 +143,10 @@ async def build_world(make_account: MakeAccount, client: httpx.AsyncClient) -> W
         name(f"ticket {letter}", "ShortageTicket", ticket.id, letter)
         review = await factories.review(late, users["supervisor"])
         name(f"review {letter}", "SupervisionReview", review.id, letter)
-        report = await factories.daily_report(project, manager.user, TODAY - dt.timedelta(days=5))
+        for days_ago in (5, 4, 3) if letter == "B" else (5,):
+            day = TODAY - dt.timedelta(days=days_ago)
+            report = await factories.daily_report(project, manager.user, day, on_site=10)
+            labels[gid("DailyReport", report.id)] = letter
         name(f"daily report {letter}", "DailyReport", report.id, letter)
         shows_ticket = {"ticketId": ids["ticket B"]} if letter == "B" else {}
         uploaded = await upload_photo(

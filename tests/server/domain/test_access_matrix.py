@@ -2,7 +2,8 @@
 
 The world (tests/access_table/world.py): projects A and B in programme 1090; manager_a runs A,
 manager_b runs B; each project has a phase, an overdue milestone, a task sheet, a photo, a
-shortage ticket (A's assigned to the coordinator, B's OPEN) and a supervision review; the
+shortage ticket (A's for labour, assigned to the coordinator; B's for materials, OPEN), a
+supervision review and daily reports (B short of workers three days running: a labour alert); the
 notification Na is manager_a's, Nc the coordinator's. `disabled` is an administrator whose
 account was switched off; `anonymous` sends no token.
 
@@ -109,6 +110,12 @@ LISTS: dict[str, Row] = {
     "project B openTicketCount": ("1",    "1",    "1",    "1",    _,      "1",    _,      _),
     "project A photos":          ("A",    "A",    "A",    "A",    "A",    _,      _,      _),
     "project A dailyReports":    ("A",    "A",    "A",    "A",    "A",    _,      _,      _),
+    "missingDailyReports 3 days ago":
+                                 ("A",    "A",    "A",    "A",    "A",    "",     UNAUTH, UNAUTH),
+    "labourSeries reporting":    ("2",    "2",    "2",    "2",    "1",    "1",    UNAUTH, UNAUTH),
+    "labourAlerts":              ("B",    "B",    "B",    "B",    "",     "B",    UNAUTH, UNAUTH),
+    "project A labourAlert":     ("null", "null", "null", "null", "null", _,      _,      _),
+    "project B labourAlert days":("3",    "3",    "3",    "3",    _,      "3",    _,      _),
     "milestone A reviews":       ("A",    "A",    "A",    "A",    "A",    _,      _,      _),
     "manager_b's projects":      ("B",    "B",    "B",    "B",    "",     "B",    _,      _),
     "photo B's ticket":          ("B",    "B",    "B",    "null", _,      "B",    _,      _),

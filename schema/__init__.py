@@ -12,6 +12,7 @@ from graphene import ResolveInfo
 from schema import (
     accounts,
     daily_reports,
+    people,
     photos,
     programmes,
     projects,
@@ -22,7 +23,17 @@ from schema import (
 from schema.errors import ApiError
 from schema.relay import MAX_PAGE_SIZE, Node
 
-DOMAINS = (accounts, programmes, projects, schedule, photos, tickets, supervision, daily_reports)
+DOMAINS = (
+    accounts,
+    programmes,
+    projects,
+    schedule,
+    photos,
+    tickets,
+    supervision,
+    daily_reports,
+    people,
+)
 
 
 class NodeQueries:

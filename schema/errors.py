@@ -24,6 +24,7 @@ class ErrorCode(graphene.Enum):
     RATE_LIMITED = "RATE_LIMITED"
     TOO_COMPLEX = "TOO_COMPLEX"
     UNAVAILABLE = "UNAVAILABLE"
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
 
 
 class UserError(graphene.ObjectType):

@@ -31,7 +31,16 @@ class LoginPayload(graphene.ObjectType):
     token = graphene.String(description="The bearer token; shown only once.")
     expires_at = graphene.Field(DateTime, description="When the token stops working.")
     user = graphene.Field(User, description="Who signed in.")
+    must_change_password = graphene.Boolean(
+        required=True,
+        description="True when the password must be changed first: until then the token "
+        "allows only changePassword, me and logout.",
+    )
     errors = errors_field()
+
+    @staticmethod
+    def resolve_must_change_password(root: LoginPayload, info: ResolveInfo) -> bool:
+        return bool(root.must_change_password)
 
 
 class LogoutPayload(graphene.ObjectType):
@@ -78,7 +87,12 @@ async def login(
 ) -> dict[str, Any]:
     issued = await accounts.sign_in(info.context.settings, input.user, input.device_name)
     user_row = UserRow.of(issued.user)
-    return {"token": issued.token, "expires_at": issued.expires_at, "user": user_row}
+    return {
+        "token": issued.token,
+        "expires_at": issued.expires_at,
+        "user": user_row,
+        "must_change_password": user_row.must_change_password,
+    }
 
 
 @mutation(LogoutPayload, None, roles=EVERYONE_SIGNED_IN, description="Revoke the current token.")

@@ -7,11 +7,12 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
-from schema.loaders.accounts import UserLoader
+from schema.loaders.accounts import SessionsLoader, UserLoader
 from schema.projects.pages import user_projects
 from schema.relay import Node
 from server.domain import models
-from server.domain.rows.accounts import UserRow
+from server.domain.access import sees_sessions_of
+from server.domain.rows.accounts import SessionRow, UserRow
 
 Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")
 
@@ -26,6 +27,19 @@ class User(graphene.ObjectType):
     display_name = graphene.String(required=True, description="Name shown to others.")
     role = graphene.Field(Role, required=True, description="What the user does.")
     unit = graphene.String(description="The user's organisation or department.")
+    phone = graphene.String(description="A phone number to reach them on.")
+    active = graphene.Boolean(
+        required=True, description="False once disabled: the account can no longer sign in."
+    )
+    must_change_password = graphene.Boolean(
+        required=True, description="True until the user replaces an initial or reset password."
+    )
+    sessions = graphene.List(
+        graphene.NonNull("schema.people.types.Session"),
+        required=True,
+        description="The user's live sign-ins, newest first: the viewer's own, or anyone's "
+        "for an administrator (empty for others).",
+    )
     projects = graphene.Field(
         "schema.projects.types.ProjectConnection",
         required=True,
@@ -43,6 +57,17 @@ class User(graphene.ObjectType):
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
         return isinstance(root, UserRow)
+
+    @staticmethod
+    def resolve_active(root: UserRow, info: ResolveInfo) -> bool:
+        return root.is_active
+
+    @staticmethod
+    async def resolve_sessions(root: UserRow, info: ResolveInfo) -> list[SessionRow]:
+        user = info.context.user
+        if user is None or not sees_sessions_of(user, root.id):
+            return []
+        return await info.context.loaders.get(SessionsLoader).load(root.id)
 
     @staticmethod
     async def resolve_projects(

@@ -29,8 +29,13 @@ from tortoise.expressions import Subquery
 
 from schema.relay import MAX_PAGE_SIZE, split_global_id
 from schema.scalars import quoted
-from server.api.graphql_http import bearer_token
-from server.domain.access import EXPORT_READERS
+from server.api.client_address import client_address
+from server.api.graphql_http import (
+    CHANGE_PASSWORD_FIRST,
+    PASSWORD_CHANGE_REQUIRED,
+    bearer_token,
+)
+from server.domain.access import EXPORT_READERS, allowed_before_password_change
 from server.domain.accounts import authenticate
 from server.domain.board import BoardRow, board_rows, programme_labels
 from server.domain.clock import zone_today
@@ -305,9 +310,12 @@ def _problem(status: int, code: str, message: str) -> Response:
 
 async def _authorised(request: Request) -> User | Response:
     token = bearer_token(request)
-    user = await authenticate(token) if token else None
+    address = client_address(request, request.app.state.settings)
+    user = await authenticate(token, address) if token else None
     if user is None:
         return _problem(401, "UNAUTHENTICATED", SIGN_IN)
+    if not allowed_before_password_change(user, frozenset({"export"})):
+        return _problem(403, PASSWORD_CHANGE_REQUIRED, CHANGE_PASSWORD_FIRST)
     if user.role not in EXPORT_READERS:
         return _problem(403, "FORBIDDEN", "Your role may not export.")
     return user

@@ -24,7 +24,13 @@ from tortoise.models import Model
 from media.uploads import UploadedFile, discard_files
 from schema.context import RequestContext
 from server.api.client_address import client_address
-from server.api.documents import DocumentCache, is_introspection_only, refusal, single_operation
+from server.api.documents import (
+    DocumentCache,
+    is_introspection_only,
+    refusal,
+    root_field_names,
+    single_operation,
+)
 from server.api.execution import ExecutionContext
 from server.api.graphiql import graphiql_page
 from server.api.http_errors import BadRequest
@@ -35,6 +41,7 @@ from server.api.request_body import check_declared_length, check_value, parse_js
 from server.api.slow_clients import body_chunks
 from server.api.upload_slots import UploadSlots
 from server.db import is_unreachable
+from server.domain.access import allowed_before_password_change
 from server.domain.accounts import authenticate
 from server.domain.models import User
 from server.settings import Settings
@@ -160,6 +167,12 @@ def wants_html(request: Request) -> bool:
 
 _NOT_LOOKED_UP = object()
 
+PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
+"""The code refusing a user who must change their password anything else."""
+CHANGE_PASSWORD_FIRST = (
+    "Change your password first (changePassword): until then only me and logout answer."
+)
+
 RETRY_AFTER_SECONDS = 5
 """What a client is told to wait when the database cannot be reached."""
 
@@ -236,7 +249,8 @@ class GraphQLEndpoint:
         if known is not _NOT_LOOKED_UP:
             return known
         token = bearer_token(request)
-        request.state.viewer = await authenticate(token) if token else None
+        address = client_address(request, self.settings)
+        request.state.viewer = await authenticate(token, address) if token else None
         return request.state.viewer
 
     async def run(self, request: Request, params: GraphQLParams) -> Response:
@@ -276,6 +290,11 @@ class GraphQLEndpoint:
             )
         if params.files and operation.operation != OperationType.MUTATION:
             raise BadRequest("Only mutations may carry files.")
+        user = await self.viewer(request)
+        if user is not None and not allowed_before_password_change(
+            user, root_field_names(document, operation)
+        ):
+            raise BadRequest(CHANGE_PASSWORD_FIRST, 403, PASSWORD_CHANGE_REQUIRED)
         try:
             budget = self.documents.budget(prepared, operation, params.variables)
         except BudgetExceeded as exc:
@@ -287,7 +306,7 @@ class GraphQLEndpoint:
         context = RequestContext(
             request=request,
             settings=self.settings,
-            user=await self.viewer(request),
+            user=user,
             token=bearer_token(request),
             client_address=client_address(request, self.settings),
             files=params.files,

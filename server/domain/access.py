@@ -9,6 +9,12 @@ The rules, in words:
   of the projects they see.
 - Photo originals (full resolution, with their EXIF) are for the office, supervisors, admins
   and the project's own site managers; everyone who sees the project sees the variants.
+- People: administrators manage accounts; office staff and supervisors read them too (to
+  assign tickets, to read the audit log). Everyone reads their own sessions; administrators
+  read and end anyone's. A user who must change their password may only change it, read
+  `me` and sign out until they do.
+- The audit log is for administrators (all of it) and supervisors (everything but the
+  accounts' own entries: sign-ins, passwords, sessions, user administration).
 - What each role may *do* is declared here as role sets, and checked by the schema's
   mutation wrapper and query guard, the exports and the domain functions.
 
@@ -65,6 +71,36 @@ LATE_REPORT_EDITORS: frozenset[Role] = PLANNERS
 """Amend a daily report after the site's window (the day and the next) has closed."""
 REPORT_WINDOW_DAYS = 1
 """Days after a report's date on which its site managers may still amend it."""
+
+
+USER_ADMINS: frozenset[Role] = frozenset({Role.ADMIN})
+"""Create, change, disable users and reset their passwords."""
+USER_READERS: frozenset[Role] = frozenset({Role.ADMIN, Role.OFFICE, Role.SUPERVISOR})
+"""List users (`users`)."""
+AUDIT_READERS: frozenset[Role] = frozenset({Role.ADMIN, Role.SUPERVISOR})
+"""Read the audit log (supervisors without the account entries, see `audit_types_hidden_from`)."""
+ACCOUNT_AUDIT_TYPES: frozenset[str] = frozenset({"User", "AuthToken"})
+"""Audit entries about accounts and their tokens: only administrators read them."""
+BEFORE_PASSWORD_CHANGE: frozenset[str] = frozenset({"changePassword", "me", "logout"})
+"""The root fields a user who must change their password may use until they do."""
+
+
+def audit_types_hidden_from(user: User) -> frozenset[str]:
+    """The audit entries' object types (model names) `user` may not read; AUDIT_READERS only."""
+    return frozenset() if user.role == Role.ADMIN else ACCOUNT_AUDIT_TYPES
+
+
+def sees_sessions_of(viewer: User, owner_id: int) -> bool:
+    """True when `viewer` may list and end the sign-in sessions of user `owner_id`."""
+    return viewer.id == owner_id or viewer.role in USER_ADMINS
+
+
+def allowed_before_password_change(user: User, root_fields: frozenset[str]) -> bool:
+    """False when `user` must change their password and the operation asks for more than
+    BEFORE_PASSWORD_CHANGE (and `__typename`)."""
+    if not user.must_change_password:
+        return True
+    return root_fields <= BEFORE_PASSWORD_CHANGE | {"__typename"}
 
 
 def may_amend_daily_report(user: User, report_date: dt.date, today: dt.date) -> bool:

@@ -43,16 +43,14 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.queryset import QuerySet
 
-from server.domain import audit
+from server.domain import audit, sessions
 from server.domain.clock import utc_now
 from server.domain.errors import Refused
 from server.domain.models import AuthToken, LoginFailure, Role, User
+from server.domain.passwords import MAX_PASSWORD_LENGTH
 from server.settings import Settings
 
 T = TypeVar("T")
-
-MAX_PASSWORD_LENGTH = 1024
-"""Longer passwords are refused without being hashed (hashing work grows with the length)."""
 
 _USERNAME_LENGTH = 64  # User.username, LoginFailure.username and LoginFailure.address
 _DEVICE_NAME_LENGTH = 128  # AuthToken.device_name
@@ -149,6 +147,7 @@ async def check_credentials(settings: Settings, username: str, password: str, ad
     user = await User.get_or_none(username=username) if username == username_key else None
     valid = await _off_loop(settings, _verify_or_pretend, user and user.password_hash, password)
     if user is None or not valid or not user.is_active:
+        await audit.record_failed_sign_in(user, username_key, address_key)
         raise Refused("INVALID", "Wrong username or password.")
     await attempt.delete()
     await _rehash_if_outdated(settings, user, password)
@@ -313,13 +312,17 @@ _LIVE_TOKEN_USER_SQL = (
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
-async def authenticate(token: str) -> User | None:
-    """The active user a live token belongs to, or None (one SQL statement)."""
+async def authenticate(token: str, address: str) -> User | None:
+    """The active user a live token belongs to, or None (one SQL statement, and at most once
+    a minute per token one more to note its use from `address`: `sessions.touch`)."""
     digest = token_digest(token)
     if not _HEX_DIGEST.fullmatch(digest):  # never: the digest is what hashlib writes
         raise ValueError("unexpected token digest")
     users = await User.raw(_LIVE_TOKEN_USER_SQL.format(digest=digest))
-    return users[0] if users else None
+    if not users:
+        return None
+    await sessions.touch(digest, _storable(address))
+    return users[0]
 
 
 async def sign_in(settings: Settings, user: User, device_name: str | None) -> IssuedToken:

@@ -26,12 +26,15 @@ class User(Model):
     display_name = fields.CharField(max_length=128)
     role = fields.CharEnumField(Role, max_length=16)
     unit = fields.CharField(max_length=128, null=True)
+    phone = fields.CharField(max_length=32, null=True)
     is_active = fields.BooleanField(default=True)
     password_hash = fields.CharField(max_length=256)
+    must_change_password = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "user"
+        indexes = (("role", "username"),)
 
 
 class AuthToken(Model):
@@ -46,9 +49,13 @@ class AuthToken(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    """Written at most once a minute per token (see `accounts.authenticate`)."""
+    last_address = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "auth_token"
+        indexes = (("user_id", "created_at"),)
 
 
 class LoginFailure(Model):
@@ -73,11 +80,17 @@ class AuditEntry(Model):
     )
     action = fields.CharField(max_length=64)
     object_type = fields.CharField(max_length=64)
-    object_id = fields.CharField(max_length=64)
+    object_id = fields.CharField(max_length=64, null=True)
+    """Null when the object does not exist (a failed sign-in with an unknown username)."""
     before = fields.JSONField(null=True)
     after = fields.JSONField(null=True)
     at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "audit_entry"
-        indexes = (("object_type", "object_id"),)
+        indexes = (
+            ("object_type", "object_id"),
+            ("actor_id", "at"),
+            ("at",),
+            ("action", "at"),
+        )

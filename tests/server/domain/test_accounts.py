@@ -313,7 +313,7 @@ async def test_issue_token_refuses_an_over_long_device_name(
         await accounts.issue_token(settings, office_user, "phone" * 100)
     assert (refused.value.code, refused.value.field) == ("INVALID", ("input", "deviceName"))
     issued = await accounts.issue_token(settings, office_user, "phone")
-    assert await accounts.authenticate(issued.token) == office_user
+    assert await accounts.authenticate(issued.token, "127.0.0.1") == office_user
 
 
 @pytest.fixture
@@ -325,7 +325,7 @@ async def office_user(make_account: MakeAccount) -> User:
 async def test_sign_in_and_out_are_audited(settings: Settings, office_user: User) -> None:
     issued = await accounts.sign_in(settings, office_user, "phone")
     await accounts.sign_out(office_user, issued.token)
-    assert await accounts.authenticate(issued.token) is None
+    assert await accounts.authenticate(issued.token, "127.0.0.1") is None
     for token in (issued.token, None):
         with pytest.raises(Refused) as refused:
             await accounts.sign_out(office_user, token)

@@ -1,4 +1,5 @@
-"""Command line: python -m server serve | migrate | seed-demo | seed-scale | create-user | …"""
+"""Command line: python -m server serve | migrate | seed-demo | seed-scale | create-user |
+reset-password | disable-user | list-users | …"""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import uvicorn
+from tortoise.transactions import in_transaction
 
 from schema import build_schema
 from server.api.app import create_app
@@ -17,7 +19,9 @@ from server.api.graphiql import fetch_assets
 from server.db import apply_migrations, close_db, init_db, make_migrations
 from server.demo import DEMO_USERS, is_empty, seed_demo
 from server.demo.scale import seed_scale
-from server.domain.accounts import create_user
+from server.domain import passwords, people, sessions
+from server.domain.accounts import create_user, hash_password
+from server.domain.errors import Refused
 from server.domain.models import Role, User
 from server.settings import Settings, SettingsError
 
@@ -61,7 +65,7 @@ async def _seed_scale(settings: Settings, projects: int, seed: int) -> None:
 async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> None:
     await init_db(settings)
     try:
-        if await User.exists(username=args.username):
+        if await people.username_taken(args.username):
             sys.exit(f"wallchart: user {args.username!r} already exists")
         await create_user(
             args.username,
@@ -74,16 +78,74 @@ async def _create_user(settings: Settings, args: argparse.Namespace, password: s
         await close_db()
 
 
-def _read_password() -> str:
+def _read_password(username: str) -> str:
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             sys.exit("wallchart: the passwords differ")
     else:
         password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 8:
-        sys.exit("wallchart: the password must have at least 8 characters")
+    try:
+        passwords.check_new_password(password, username, ("password",))
+    except Refused as exc:
+        sys.exit(f"wallchart: {exc.problems[0].message}")
     return password
+
+
+async def _existing_user(username: str) -> User:
+    """The user of this exact username; exits with a message when there is none."""
+    user = await User.get_or_none(username=username)
+    if user is None:
+        sys.exit(f"wallchart: no user {username!r}")
+    return user
+
+
+async def _reset_password(settings: Settings, username: str) -> str:
+    """Reset a user's password to a temporary one (returned) and end their sessions."""
+    password = passwords.temporary_password()
+    password_hash = await asyncio.to_thread(hash_password, password)
+    await init_db(settings)
+    try:
+        user = await _existing_user(username)
+        async with in_transaction():
+            await people.reset_password(None, user.id, password_hash)
+    finally:
+        await close_db()
+    return password
+
+
+async def _disable_user(settings: Settings, username: str) -> None:
+    """Disable a user and end their sessions (never the last active administrator)."""
+    await init_db(settings)
+    try:
+        user = await _existing_user(username)
+        try:
+            async with in_transaction():
+                await people.update_user(None, user.id, people.UserChanges(is_active=False))
+        except Refused as exc:
+            sys.exit(f"wallchart: {exc.problems[0].message}")
+    finally:
+        await close_db()
+
+
+async def _list_users(settings: Settings) -> list[str]:
+    """One line per user: username, role, active or disabled, live sessions, unit, name."""
+    await init_db(settings)
+    try:
+        found = await people.user_list(people.UserFilter())
+        live = await sessions.live_sessions_of(user.id for user in found)
+    finally:
+        await close_db()
+    lines = []
+    for user in found:
+        state = "active" if user.is_active else "disabled"
+        if user.must_change_password:
+            state += ", must change password"
+        lines.append(
+            f"{user.username:<20} {user.role.value:<13} {state:<32} "
+            f"sessions {len(live.get(user.id, [])):<3} {user.unit or '-'}  {user.display_name}"
+        )
+    return lines
 
 
 def print_schema() -> str:
@@ -105,6 +167,13 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--unit")
     create.add_argument("--display-name")
+    reset = commands.add_parser(
+        "reset-password", help="give a user a temporary password and end their sessions"
+    )
+    reset.add_argument("username")
+    disable = commands.add_parser("disable-user", help="disable a user and end their sessions")
+    disable.add_argument("username")
+    commands.add_parser("list-users", help="list the users, their roles and sessions")
     schema_cmd = commands.add_parser("print-schema", help="print the GraphQL SDL")
     schema_cmd.add_argument("--write", action="store_true", help=f"write it to {SCHEMA_FILE}")
     commands.add_parser("fetch-graphiql", help="fetch the GraphiQL assets with npm")
@@ -134,8 +203,17 @@ def main(argv: list[str] | None = None) -> None:
         created = asyncio.run(_seed_demo(settings, only_if_empty=False))
         print(f"seeded: {', '.join(created) or 'nothing new'}")
     elif args.command == "create-user":
-        asyncio.run(_create_user(settings, args, _read_password()))
+        asyncio.run(_create_user(settings, args, _read_password(args.username)))
         print(f"created {args.username}")
+    elif args.command == "reset-password":
+        password = asyncio.run(_reset_password(settings, args.username))
+        print(f"temporary password for {args.username} (shown once): {password}")
+        print("It must be changed at the next sign-in; the user's sessions have ended.")
+    elif args.command == "disable-user":
+        asyncio.run(_disable_user(settings, args.username))
+        print(f"disabled {args.username}; their sessions have ended")
+    elif args.command == "list-users":
+        print("\n".join(asyncio.run(_list_users(settings))))
     elif args.command == "seed-scale":
         asyncio.run(_seed_scale(settings, args.projects, args.seed))
     elif args.command == "serve":

@@ -119,9 +119,10 @@ async def create_user(actor: User | None, new: NewUser) -> User:
     return user
 
 
-async def update_user(actor: User, user_id: int | None, changes: UserChanges) -> User:
+async def update_user(actor: User | None, user_id: int | None, changes: UserChanges) -> User:
     """Change a user's profile, role or activity, audited with the fields that changed.
 
+    `actor` None is the command line (`disable-user`).
     Disabling ends the user's sessions. Refused NOT_FOUND for an unknown user, INVALID for a
     bad field, for disabling oneself, or for disabling or demoting the last active admin.
     """
@@ -133,7 +134,7 @@ async def update_user(actor: User, user_id: int | None, changes: UserChanges) ->
     )
     if problems:
         raise Refused.all(problems)
-    if changes.is_active is False and user.id == actor.id:
+    if changes.is_active is False and actor is not None and user.id == actor.id:
         raise Refused(
             "INVALID",
             "You cannot disable your own account: ask another administrator.",

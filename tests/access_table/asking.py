@@ -15,6 +15,7 @@ import httpx
 
 from server.domain.models import AuditEntry
 from tests.access_table.world import TODAY, World, error_code, post
+from tests.conftest import TEST_PASSWORD
 from tests.images import jpeg_bytes
 from tests.uploads import post_multipart
 
@@ -158,6 +159,18 @@ READS: dict[str, tuple[str, Ids, tuple[str | int, ...]]] = {
         ("labourAlert", "days"),
     ),
     "milestone A reviews": (on("Milestone", "reviews { id }"), of("milestone A"), ("reviews",)),
+    "users count": ("{ users { totalCount } }", no_variables, ("users", "totalCount")),
+    "manager_b's sessions": (on("User", "sessions { id }"), of("user manager_b"), ("sessions",)),
+    "auditLog uploads": (
+        '{ auditLog(filter: {action: "uploadPhoto"}) { totalCount } }',
+        no_variables,
+        ("auditLog", "totalCount"),
+    ),
+    "auditLog sign-ins": (
+        '{ auditLog(filter: {action: "login"}) { totalCount } }',
+        no_variables,
+        ("auditLog", "totalCount"),
+    ),
     "manager_b's projects": (
         on("User", f"projects {{ {EDGES} }}"),
         of("user manager_b"),
@@ -341,6 +354,39 @@ WRITE_DOCUMENTS: dict[str, tuple[str, Ids]] = {
         mutation("respondToReview", "RespondToReviewInput"),
         lambda w: {"i": {"reviewId": w.ids["review A"], "response": "已加派人手"}},
     ),
+    "createUser": (
+        mutation("createUser", "CreateUserInput"),
+        lambda w: {
+            "i": {
+                "username": "newcomer",
+                "displayName": "新同事",
+                "role": "SITE_MANAGER",
+                "temporaryPassword": "first-day-on-site",
+            }
+        },
+    ),
+    "updateUser manager_b": (
+        mutation("updateUser", "UpdateUserInput"),
+        lambda w: {"i": {"userId": w.ids["user manager_b"], "unit": "二标段"}},
+    ),
+    "resetPassword manager_b": (
+        mutation("resetPassword", "ResetPasswordInput"),
+        lambda w: {"i": {"userId": w.ids["user manager_b"]}},
+    ),
+    "revokeSession manager_b": (
+        mutation("revokeSession", "RevokeSessionInput"),
+        lambda w: {"i": {"sessionId": w.ids["session manager_b"]}},
+    ),
+    "changePassword own": (
+        mutation("changePassword", "ChangePasswordInput"),
+        lambda w: {
+            "i": {
+                "oldPassword": TEST_PASSWORD,
+                "newPassword": "a brand new passphrase",
+                "keepOtherSessions": True,
+            }
+        },
+    ),
     "markNotificationsRead Na": (
         mutation("markNotificationsRead", "MarkNotificationsReadInput"),
         lambda w: {"i": {"ids": [w.ids["notification Na"]]}},
@@ -364,6 +410,8 @@ SNAPSHOT = """{
     tickets(first: 5) { totalCount edges { node { id status assignee { id }
       events { action } } } } } } }
   programmes { id }
+  users(first: 20) { edges { node { id displayName unit role active mustChangePassword
+    sessions { id } } } }
 }"""
 """Everything a write could change, as the administrator sees it."""
 

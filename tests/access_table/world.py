@@ -8,8 +8,10 @@ shows B's ticket), a shortage ticket and a supervision review on its overdue mil
 Both projects are under construction. Each has a daily report of five days ago with half its
 workers on site; B reported the two days after too, so B is short of workers three reports in a
 row, and its ticket asks for materials (A's for labour): B has a labour alert, A has not.
-Two notifications: `Na` tells manager_a of a step of ticket A; `Nc` told the coordinator
-that ticket B was theirs (it has been taken back since).
+Every caller but anonymous holds one session (its token); the audit log holds the uploads, a
+stranger's failed sign-in and, in the read world, the callers' sign-ins. Two notifications:
+`Na` tells manager_a of a step of ticket A; `Nc` told the coordinator that ticket B was theirs
+(it has been taken back since).
 
 Everything is set up with the test factories and read back only through HTTP, so the table
 does not depend on how the application is organised inside.
@@ -25,7 +27,10 @@ from typing import Any
 import httpx
 from graphql_relay import to_global_id
 
+from server.domain import audit
 from server.domain.models import (
+    AuditEntry,
+    AuthToken,
     Notification,
     ProjectStatus,
     Role,
@@ -113,6 +118,9 @@ async def build_world(make_account: MakeAccount, client: httpx.AsyncClient) -> W
     tickets: dict[str, int] = {}
     for caller, user in users.items():
         name(f"user {caller}", "User", user.id, caller)
+        token = await AuthToken.filter(user_id=user.id).order_by("id").first()
+        assert token is not None
+        name(f"session {caller}", "Session", token.id, caller)
     programme = await factories.programme("1090", TODAY.year)
     name("programme", "Programme", programme.id, "1090")
     for letter in ("A", "B"):
@@ -173,6 +181,11 @@ async def build_world(make_account: MakeAccount, client: httpx.AsyncClient) -> W
         ticket_id=tickets["B"],
     )
     name("notification Nc", "Notification", told_c.id, "Nc")
+    upload = await AuditEntry.filter(action="uploadPhoto").order_by("id").first()
+    assert upload is not None
+    name("audit entry of an upload", "AuditEntry", upload.id, "upload")
+    stranger = await audit.record_failed_sign_in(None, "stranger", "203.0.113.9")
+    name("audit entry of a failed sign-in", "AuditEntry", stranger.id, "failed sign-in")
     return World(accounts, ids, labels)
 
 

@@ -1,4 +1,5 @@
-"""The command line: --help, migrate, seed-demo, create-user, print-schema."""
+"""The command line: --help, migrate, seed-demo, create-user, reset-password, disable-user,
+list-users, print-schema."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         "makemigrations",
         "seed-demo",
         "create-user",
+        "reset-password",
+        "disable-user",
+        "list-users",
         "print-schema",
         "fetch-graphiql",
         "seed-scale",
@@ -87,7 +91,68 @@ def test_create_user_reads_the_password_from_stdin(workdir: Path) -> None:
 def test_create_user_refuses_a_short_password(workdir: Path) -> None:
     result = run_cli(workdir, "create-user", "shorty", "--role", "OFFICE", stdin="abc\n")
     assert result.returncode != 0
-    assert "at least 8" in result.stderr
+    assert "at least 10" in result.stderr
+
+
+def test_create_user_refuses_a_common_password_and_a_case_twin(workdir: Path) -> None:
+    common = run_cli(workdir, "create-user", "clerk", "--role", "OFFICE", stdin="Password123\n")
+    assert common.returncode != 0
+    assert "most common" in common.stderr
+    made = run_cli(workdir, "create-user", "Clerk2", "--role", "OFFICE", stdin="tall-crane-42\n")
+    assert made.returncode == 0, made.stderr
+    twin = run_cli(workdir, "create-user", "clerk2", "--role", "OFFICE", stdin="tall-crane-42\n")
+    assert twin.returncode != 0
+    assert "already exists" in twin.stderr
+
+
+def _user_row(workdir: Path, username: str) -> tuple[str, int, int]:
+    """(password hash, is_active, must_change_password) of a user, read from the database."""
+    with sqlite3.connect(workdir / "cli.sqlite3") as db:
+        row = db.execute(
+            'SELECT password_hash, is_active, must_change_password FROM "user" WHERE username = ?',
+            (username,),
+        ).fetchone()
+    assert row is not None
+    return row
+
+
+def test_reset_password_prints_a_temporary_password_that_must_be_changed(workdir: Path) -> None:
+    made = run_cli(
+        workdir, "create-user", "foreman", "--role", "SITE_MANAGER", stdin="rebar-crew-07\n"
+    )
+    assert made.returncode == 0, made.stderr
+    result = run_cli(workdir, "reset-password", "foreman")
+    assert result.returncode == 0, result.stderr
+    temporary = result.stdout.split("(shown once): ")[1].split()[0]
+    password_hash, active, must_change = _user_row(workdir, "foreman")
+    assert verify_password(password_hash, temporary)
+    assert not verify_password(password_hash, "rebar-crew-07")
+    assert (active, must_change) == (1, 1)
+    missing = run_cli(workdir, "reset-password", "nobody-here")
+    assert missing.returncode != 0
+    assert "no user 'nobody-here'" in missing.stderr
+
+
+def test_disable_user_keeps_the_last_admin_and_lists_the_state(workdir: Path) -> None:
+    first = run_cli(workdir, "create-user", "root1", "--role", "ADMIN", stdin="first-admin-pass\n")
+    assert first.returncode == 0, first.stderr
+    made = run_cli(workdir, "create-user", "leaver", "--role", "OFFICE", stdin="going-away-2026\n")
+    assert made.returncode == 0, made.stderr
+    result = run_cli(workdir, "disable-user", "leaver")
+    assert result.returncode == 0, result.stderr
+    assert _user_row(workdir, "leaver")[1] == 0
+    admins = run_cli(workdir, "list-users").stdout.splitlines()
+    active_admins = [line.split()[0] for line in admins if "ADMIN" in line and " active" in line]
+    for admin in active_admins[:-1]:
+        assert run_cli(workdir, "disable-user", admin).returncode == 0
+    last = run_cli(workdir, "disable-user", active_admins[-1])
+    assert last.returncode != 0
+    assert "last active administrator" in last.stderr
+    assert _user_row(workdir, active_admins[-1])[1] == 1
+    listed = run_cli(workdir, "list-users")
+    assert listed.returncode == 0, listed.stderr
+    leaver = next(line for line in listed.stdout.splitlines() if line.startswith("leaver "))
+    assert "disabled" in leaver and "OFFICE" in leaver
 
 
 def test_print_schema(workdir: Path) -> None:

@@ -81,6 +81,10 @@ NODES: dict[str, Row] = {
     "notification Nc": (_,    _,     _,    Y,    _,    _,    _,  _),
     "programme":       (Y,    Y,     Y,    Y,    Y,    Y,    _,  _),
     "user manager_b":  (Y,    Y,     Y,    Y,    Y,    Y,    _,  _),
+    "session manager_b": (Y,  _,     _,    _,    _,    Y,    _,  _),
+    "session admin":   (Y,    _,     _,    _,    _,    _,    _,  _),
+    "audit entry of an upload": (Y, _, Y,  _,    _,    _,    _,  _),
+    "audit entry of a failed sign-in": (Y, _, _, _, _,  _,    _,  _),
 }
 
 # --- reads: lists, counts and fields -----------------------------------------------------------
@@ -117,6 +121,10 @@ LISTS: dict[str, Row] = {
     "project A labourAlert":     ("null", "null", "null", "null", "null", _,      _,      _),
     "project B labourAlert days":("3",    "3",    "3",    "3",    _,      "3",    _,      _),
     "milestone A reviews":       ("A",    "A",    "A",    "A",    "A",    _,      _,      _),
+    "users count":               ("7",    "7",    "7",    FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
+    "manager_b's sessions":      ("manager_b", "", "", "",   "",     "manager_b", _,  _),
+    "auditLog uploads":          ("2",    FORBID, "2",    FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
+    "auditLog sign-ins":         ("7",    FORBID, "0",    FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
     "manager_b's projects":      ("B",    "B",    "B",    "B",    "",     "B",    _,      _),
     "photo B's ticket":          ("B",    "B",    "B",    "null", _,      "B",    _,      _),
     "photo A large url":         ("url",  "url",  "url",  "url",  "url",  _,      _,      _),
@@ -153,6 +161,11 @@ WRITES: dict[str, Row] = {
     "reviewMilestone A":        (OK,   FORBID, OK,     FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
     "respondToReview A":        (OK,   OK,     FORBID, FORBID, OK,     NOPE,   UNAUTH, UNAUTH),
     "markNotificationsRead Na": (NOPE, NOPE,   NOPE,   NOPE,   OK,     NOPE,   UNAUTH, UNAUTH),
+    "createUser":               (OK,   FORBID, FORBID, FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
+    "updateUser manager_b":     (OK,   FORBID, FORBID, FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
+    "resetPassword manager_b":  (OK,   FORBID, FORBID, FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
+    "revokeSession manager_b":  (OK,   NOPE,   NOPE,   NOPE,   NOPE,   OK,     UNAUTH, UNAUTH),
+    "changePassword own":       (OK,   OK,     OK,     OK,     OK,     OK,     UNAUTH, UNAUTH),
 }
 # fmt: on
 

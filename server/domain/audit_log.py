@@ -59,6 +59,10 @@ def audit_query(viewer: User, **conditions: Any) -> AuditQuery:
     since, before = conditions.get("since"), conditions.get("before")
     if since is not None and before is not None and before < since:
         raise Refused("INVALID", "filter.to is before filter.from.")
+    # Instants are stored in UTC, and SQLite compares them as text: compare in UTC too.
+    for name in ("since", "before"):
+        if conditions.get(name) is not None:
+            conditions[name] = conditions[name].astimezone(dt.UTC)
     return AuditQuery(**conditions, hidden_types=audit_types_hidden_from(viewer))
 
 

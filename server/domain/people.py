@@ -190,6 +190,7 @@ async def reset_password(actor: User | None, user_id: int | None, password_hash:
             "Change your own password with changePassword, not by resetting it.",
             ("input", "userId"),
         )
+    before = {"must_change_password": user.must_change_password}
     user.password_hash = password_hash
     user.must_change_password = True
     await user.save(update_fields=["password_hash", "must_change_password"])
@@ -198,6 +199,7 @@ async def reset_password(actor: User | None, user_id: int | None, password_hash:
         actor,
         RESET_PASSWORD,
         user,
+        before=before,
         after={"must_change_password": True, "sessions_ended": ended},
     )
     return user
@@ -217,12 +219,14 @@ async def change_password(
     )
     if not updated:
         raise Refused("CONFLICT", "Your password was changed meanwhile; sign in again.")
+    before = {"must_change_password": user.must_change_password}
     user.password_hash, user.must_change_password = new_hash, False
     ended = 0 if keep_sessions else await sessions.revoke_all(user.id, current_digest)
     await audit.record(
         user,
         CHANGE_PASSWORD,
         user,
+        before=before,
         after={"must_change_password": False, "sessions_ended": ended},
     )
     return ended

@@ -59,7 +59,7 @@ async def touch(digest: str, address: str) -> None:
         return
     now = utc_now()
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOUCH_INTERVAL)
-    await AuthToken.filter(stale, token_hash=digest).update(
+    await AuthToken.filter(stale, token_hash=digest, revoked_at__isnull=True).update(
         last_used_at=now, last_address=address[:_ADDRESS_LENGTH]
     )
 

@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from tortoise import Tortoise, connections
 
 from server.api.app import create_app
+from server.domain import sessions
 from server.domain.accounts import hash_password, token_digest
 from server.domain.clock import utc_now
 from server.domain.models import AuthToken, Role, User
@@ -151,9 +152,14 @@ def make_account(password_hash: str) -> MakeAccount:
             **fields,
         )
         token = secrets.token_urlsafe(24)
+        digest = token_digest(token)
         await AuthToken.create(
-            user=user, token_hash=token_digest(token), expires_at=utc_now() + timedelta(hours=1)
+            user=user,
+            token_hash=digest,
+            expires_at=utc_now() + timedelta(hours=1),
+            last_used_at=utc_now(),
         )
+        sessions.note_use(digest)  # as `issue_token` does: issuing is the token's first use
         return Account(user, token)
 
     return make

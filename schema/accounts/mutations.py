@@ -85,7 +85,10 @@ async def _check_credentials(
 async def login(
     info: ResolveInfo, user: models.User | None, input: _CheckedLogin
 ) -> dict[str, Any]:
-    issued = await accounts.sign_in(info.context.settings, input.user, input.device_name)
+    context = info.context
+    issued = await accounts.sign_in(
+        context.settings, input.user, input.device_name, context.client_address
+    )
     user_row = UserRow.of(issued.user)
     return {
         "token": issued.token,

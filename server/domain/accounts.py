@@ -154,8 +154,11 @@ async def check_credentials(settings: Settings, username: str, password: str, ad
     return user
 
 
-async def issue_token(settings: Settings, user: User, device_name: str | None) -> IssuedToken:
-    """Create a bearer token for a user whose credentials were checked.
+async def issue_token(
+    settings: Settings, user: User, device_name: str | None, address: str | None = None
+) -> IssuedToken:
+    """Create a bearer token for a user whose credentials were checked, used now from
+    `address` (the sign-in's).
 
     Refused INVALID (at `deviceName`) for a device name the token cannot store.
     """
@@ -166,10 +169,17 @@ async def issue_token(settings: Settings, user: User, device_name: str | None) -
             ("input", "deviceName"),
         )
     token = secrets.token_urlsafe(32)
-    expires_at = utc_now() + timedelta(hours=settings.token_ttl_hours)
+    now = utc_now()
+    expires_at = now + timedelta(hours=settings.token_ttl_hours)
     await AuthToken.create(
-        user=user, token_hash=token_digest(token), device_name=device_name, expires_at=expires_at
+        user=user,
+        token_hash=token_digest(token),
+        device_name=device_name,
+        expires_at=expires_at,
+        last_used_at=now,
+        last_address=None if address is None else _storable(address),
     )
+    sessions.note_use(token_digest(token))
     return IssuedToken(token=token, expires_at=expires_at, user=user)
 
 
@@ -325,12 +335,15 @@ async def authenticate(token: str, address: str) -> User | None:
     return users[0]
 
 
-async def sign_in(settings: Settings, user: User, device_name: str | None) -> IssuedToken:
-    """Issue a token to `user`, whose credentials were checked, and audit the sign-in (login).
+async def sign_in(
+    settings: Settings, user: User, device_name: str | None, address: str | None = None
+) -> IssuedToken:
+    """Issue a token to `user`, whose credentials were checked, from `address`, and audit the
+    sign-in (login).
 
     Call inside a transaction; refused as `issue_token` is.
     """
-    issued = await issue_token(settings, user, device_name)
+    issued = await issue_token(settings, user, device_name, address)
     await audit.record(user, LOGIN_OPERATION, user, after={"device_name": device_name})
     return issued
 

@@ -52,6 +52,12 @@ class _Touches:
 _touches = _Touches()
 
 
+def note_use(digest: str) -> None:
+    """Remember that the token stored under `digest` was just used and its use written (a
+    token is issued with its first use): its next minute of requests writes nothing."""
+    _touches.due(digest)
+
+
 async def touch(digest: str, address: str) -> None:
     """Record that the token stored under `digest` was used now from `address`, when its row
     says it was not used in the last minute (see the module doc)."""

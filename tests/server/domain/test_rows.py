@@ -15,7 +15,7 @@ from tortoise.models import Model
 from server.domain import models
 from server.domain.reads import rows_by_id
 from server.domain.rows import Row, fetch_rows, queryset_rows
-from server.domain.rows.accounts import UserRow
+from server.domain.rows.accounts import AuditEntryRow, SessionRow, UserRow
 from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
 from server.domain.rows.photos import PhotoRow
 from server.domain.rows.plans import (
@@ -48,6 +48,8 @@ MODELS: dict[type[Row], type[Model]] = {
     ReviewRow: models.SupervisionReview,
     DailyReportRow: models.DailyReport,
     DailyReportTradeRow: models.DailyReportTrade,
+    SessionRow: models.AuthToken,
+    AuditEntryRow: models.AuditEntry,
 }
 """Every row type and the model of its table."""
 
@@ -72,6 +74,7 @@ async def _every_kind_of_row() -> dict[type[Row], int]:
         display_name="行",
         role=models.Role.SITE_MANAGER,
         unit="一公司",
+        phone="0731-8888 0001",
         password_hash="x",
     )
     sheet = await models.TaskSheet.create(
@@ -195,8 +198,25 @@ async def _every_kind_of_row() -> dict[type[Row], int]:
         responded_at=INSTANT,
         responded_by=user,
     )
+    token = await models.AuthToken.create(
+        user=user,
+        token_hash="cd" * 32,
+        device_name="工地手机",
+        expires_at=INSTANT,
+        revoked_at=INSTANT,
+        last_used_at=INSTANT,
+        last_address="203.0.113.7",
+    )
+    entry = await models.AuditEntry.create(
+        actor=user,
+        action="updateUser",
+        object_type="User",
+        object_id=str(user.id),
+        before={"unit": None, "nested": [1, "二"]},
+        after={"unit": "一公司", "is_active": True},
+    )
     made = (programme, project, sheet, item, phase, milestone, rebaseline, user, ticket)
-    made += (event, notification, photo, review, report, trade)
+    made += (event, notification, photo, review, report, trade, token, entry)
     return {row_type: instance.id for row_type, instance in zip(MODELS, made, strict=True)}
 
 

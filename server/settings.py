@@ -155,6 +155,32 @@ class Settings:
         bool,
         "On PostgreSQL, build the JSON of covered pages (projects, milestones) in one statement",
     )
+    data_dir: str = _field(
+        "var", str, "Folder of the database, media and secret key by default (absolute at start)"
+    )
+    workers: int = _field(1, int, "Worker processes of `serve`")
+    shutdown_grace_seconds: int = _field(
+        30, int, "On shutdown, requests in flight get this long to finish"
+    )
+    log_format: str = _field(
+        "auto", str, "Log lines: json, text, or auto (text on a terminal, JSON otherwise)"
+    )
+    slow_request_ms: int = _field(1000, int, "A request slower than this is logged as slow")
+    metrics_allow: str = _field(
+        "127.0.0.1/32,::1/128",
+        "networks",
+        "Addresses or networks allowed to read /metrics (empty: none by address)",
+    )
+    metrics_token: str = _field(
+        "", str, "Bearer token that also allows reading /metrics (empty: none by token)"
+    )
+    otel_exporter_otlp_endpoint: str = _field(
+        "", str, "OTLP endpoint for OpenTelemetry traces (empty: tracing off unless OTEL_* set)"
+    )
+    cors_origins: str = _field(
+        "", str, "Comma-separated origins of web clients allowed by CORS (empty: none)"
+    )
+    gzip_min_bytes: int = _field(1000, int, "Responses from this size on are gzipped when asked")
 
     @property
     def zone(self) -> ZoneInfo:

@@ -40,6 +40,7 @@ from server.api.query_budget import (
 )
 from server.api.request_body import check_document_strings
 from server.settings import Settings
+from server.telemetry import requests
 
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type", "__typename"})
 
@@ -143,8 +144,12 @@ class DocumentCache:
         self.measured_nodes = 0
 
     def prepare(self, source: str) -> PreparedDocument:
-        """The prepared document for `source`, from the cache when it was seen before."""
+        """The prepared document for `source`, from the cache when it was seen before (the
+        request's facts say which)."""
         entry = self._entries.get(source)
+        facts = requests.current()
+        if facts is not None:
+            facts.document_cached = entry is not None
         if entry is not None:
             self._entries.move_to_end(source)
             return entry

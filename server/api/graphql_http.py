@@ -45,6 +45,7 @@ from server.domain.access import allowed_before_password_change
 from server.domain.accounts import authenticate
 from server.domain.models import User
 from server.settings import Settings
+from server.telemetry import requests
 
 logger = logging.getLogger("wallchart.graphql")
 
@@ -250,8 +251,12 @@ class GraphQLEndpoint:
             return known
         token = bearer_token(request)
         address = client_address(request, self.settings)
-        request.state.viewer = await authenticate(token, address) if token else None
-        return request.state.viewer
+        user = await authenticate(token, address) if token else None
+        request.state.viewer = user
+        facts = requests.current()
+        if facts is not None and user is not None:
+            facts.user_id, facts.role = user.id, user.role.value
+        return user
 
     async def run(self, request: Request, params: GraphQLParams) -> Response:
         """Prepare, check and execute the operation of `params`."""
@@ -261,6 +266,9 @@ class GraphQLEndpoint:
                 "(document length limit).",
                 code="LIMIT",
             )
+        facts = requests.current()
+        if facts is not None:
+            facts.outcome = "refused"
         prepared = self.documents.prepare(params.query)
         if prepared.errors:
             return GraphQLJSONResponse(
@@ -288,6 +296,9 @@ class GraphQLEndpoint:
                 status_code=405,
                 headers={"Allow": "POST"},
             )
+        if facts is not None:
+            facts.operation_type = operation.operation.value
+            facts.operation_name = operation.name.value if operation.name else params.operation_name
         if params.files and operation.operation != OperationType.MUTATION:
             raise BadRequest("Only mutations may carry files.")
         user = await self.viewer(request)
@@ -300,6 +311,8 @@ class GraphQLEndpoint:
         except BudgetExceeded as exc:
             return GraphQLJSONResponse({"errors": [refusal(exc).formatted]}, status_code=400)
         cost = {"cost": {"requested": budget.cost, "limit": self.settings.max_query_cost}}
+        if facts is not None:
+            facts.query_cost = budget.cost
         kept = self.documents.introspection_answer(params.query)
         if kept is not None:
             return GraphQLJSONResponse({**kept, "extensions": cost})
@@ -324,6 +337,8 @@ class GraphQLEndpoint:
         if any(is_unreachable(error.original_error) for error in result.errors or ()):
             return unavailable_response()
         payload, status = self.result_payload(result)
+        if facts is not None:
+            facts.outcome = "errors" if result.errors else "ok"
         if (
             status == 200
             and not result.errors

@@ -38,6 +38,13 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+# No breaking schema change without a deprecation first, against the previous release's schema.
+	{ git show origin/main:schema/schema.graphql || git show HEAD:schema/schema.graphql \
+		|| cat schema/schema.graphql; } 2>/dev/null | $(PY) -m schema.compatibility -
+# graphql-schema-linter where npm exists, with every rule but the alphabetical-ordering ones
+# (.graphql-schema-linterrc): fields follow the domain's order, not the alphabet.
+	@if command -v npx >/dev/null 2>&1; then npx --yes graphql-schema-linter@3.0.1; \
+		else echo "npx not found: graphql-schema-linter skipped."; fi
 
 format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .

@@ -36,6 +36,15 @@ DOMAINS = (
 )
 
 
+SCHEMA_DESCRIPTION = (
+    "wallchart: the development zone's major projects on the wall chart (挂图作战): programmes, "
+    "projects, task sheets, roadmaps and milestones, site photos, shortage tickets, supervision, "
+    "daily reports, people and the audit log. Relay global IDs and connections; every mutation "
+    "answers `errors: [UserError!]!`. Deprecated fields stay for at least one release before "
+    "they are removed."
+)
+
+
 class NodeQueries:
     """Relay object identification."""
 
@@ -43,7 +52,11 @@ class NodeQueries:
     nodes = graphene.List(
         Node,
         required=True,
-        ids=graphene.List(graphene.NonNull(graphene.ID), required=True),
+        ids=graphene.List(
+            graphene.NonNull(graphene.ID),
+            required=True,
+            description=f"Global IDs, at most {MAX_PAGE_SIZE}.",
+        ),
         description="The objects with these global IDs; null where not visible.",
     )
 
@@ -71,4 +84,7 @@ class Mutation(*(domain.Mutations for domain in DOMAINS), graphene.ObjectType):
 def build_schema() -> graphene.Schema:
     """The schema with every domain's queries, mutations and node types."""
     types = [t for domain in DOMAINS for t in getattr(domain, "TYPES", ())]
-    return graphene.Schema(query=Query, mutation=Mutation, types=types)
+    schema = graphene.Schema(query=Query, mutation=Mutation, types=types)
+    # graphene.Schema takes no description; graphql-core's schema has the public attribute.
+    schema.graphql_schema.description = SCHEMA_DESCRIPTION
+    return schema

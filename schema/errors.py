@@ -26,6 +26,27 @@ class ErrorCode(graphene.Enum):
     UNAVAILABLE = "UNAVAILABLE"
     PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
 
+    @property
+    def description(self) -> str:
+        """What the value means, for the printed schema."""
+        return _ERROR_CODES[self.name]
+
+
+_ERROR_CODES = {
+    "INVALID": "The input is not acceptable; `field` points at the culprit.",
+    "NOT_FOUND": "No such object, or one the viewer may not see.",
+    "FORBIDDEN": "The viewer's role may not do this.",
+    "UNAUTHENTICATED": "Not signed in: send Authorization: Bearer <token>.",
+    "CONFLICT": "Someone else changed the same thing at the same moment; retry.",
+    "INVALID_TRANSITION": "The object's status does not allow this step.",
+    "TOO_LARGE": "A file or value over its size limit; nothing was stored.",
+    "UNSUPPORTED_MEDIA_TYPE": "A file whose content is not an accepted kind.",
+    "RATE_LIMITED": "Too many attempts; wait and retry.",
+    "TOO_COMPLEX": "The request is over its cost budget.",
+    "UNAVAILABLE": "The database or storage is unreachable for now; retry later.",
+    "PASSWORD_CHANGE_REQUIRED": "Change the password first (changePassword).",
+}
+
 
 class UserError(graphene.ObjectType):
     """Mutation problems the user can fix. Programming errors and auth failures on queries stay

@@ -18,6 +18,8 @@ from server.domain.models import Role, User
 MutationBody = Callable[[ResolveInfo, User | None, Any], Awaitable[dict[str, Any]]]
 PrepareStep = Callable[[ResolveInfo, User | None, Any], Awaitable[Any]]
 
+INPUT_DESCRIPTION = "What to do: see the input type's fields."
+
 _REFUSALS = {
     "UNAUTHENTICATED": "Sign in first: send Authorization: Bearer <token>.",
     "FORBIDDEN": "Your role may not do this.",
@@ -88,7 +90,11 @@ def mutation(
                 return payload(errors=user_errors(exc.problems))
             return payload(errors=[], **values)
 
-        arguments = {"input": graphene.Argument(input_type, required=True)} if input_type else {}
+        arguments = (
+            {"input": graphene.Argument(input_type, required=True, description=INPUT_DESCRIPTION)}
+            if input_type
+            else {}
+        )
         field = graphene.Field(
             payload, required=True, args=arguments, resolver=resolve, description=description
         )

@@ -6,15 +6,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
+import os
 import sys
 import time
 from pathlib import Path
 
-import uvicorn
 from tortoise.transactions import in_transaction
 
 from schema import build_schema
-from server.api.app import create_app
+from server import backup, serving
 from server.api.graphiql import fetch_assets
 from server.db import apply_migrations, close_db, init_db, make_migrations
 from server.demo import DEMO_USERS, is_empty, seed_demo
@@ -23,12 +24,15 @@ from server.domain import passwords, people, sessions
 from server.domain.accounts import create_user, hash_password
 from server.domain.errors import Refused
 from server.domain.models import Role, User
-from server.settings import Settings, SettingsError
+from server.settings import Settings, SettingsError, unknown_variables
+from server.telemetry.logs import SERVICE_LOGGER, configure_logging
 
 SCHEMA_FILE = Path("schema/schema.graphql")
 
 
 def _settings() -> Settings:
+    for warning in unknown_variables(os.environ):
+        print(warning, file=sys.stderr)
     try:
         return Settings.from_env()
     except SettingsError as exc:
@@ -159,6 +163,9 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="migrate, seed demo data if empty, and serve")
     serve.add_argument("--no-demo", action="store_true", help="do not seed an empty database")
+    serve.add_argument(
+        "--workers", type=int, help="worker processes (default: WALLCHART_WORKERS, else 1)"
+    )
     commands.add_parser("migrate", help="apply the committed migrations")
     commands.add_parser("makemigrations", help="write a migration for changed models")
     commands.add_parser("seed-demo", help="create the demo accounts and data (idempotent)")
@@ -180,6 +187,11 @@ def main(argv: list[str] | None = None) -> None:
     scale = commands.add_parser("seed-scale", help="fill an empty database with a zone's data")
     scale.add_argument("--projects", type=int, default=10_000, help="how many projects")
     scale.add_argument("--seed", type=int, default=1, help="random seed")
+    backup_cmd = commands.add_parser("backup", help="write the database and media to one archive")
+    backup_cmd.add_argument("dest", help="archive to write (.tar.gz), or a folder for a dated one")
+    restore_cmd = commands.add_parser("restore", help="restore a backup archive, then migrate")
+    restore_cmd.add_argument("source", help="archive written by `backup`")
+    restore_cmd.add_argument("--force", action="store_true", help="replace a non-empty database")
     args = parser.parse_args(argv)
 
     if args.command == "print-schema":
@@ -216,28 +228,34 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(asyncio.run(_list_users(settings))))
     elif args.command == "seed-scale":
         asyncio.run(_seed_scale(settings, args.projects, args.seed))
+    elif args.command in ("backup", "restore"):
+        backup.run(settings, args)
     elif args.command == "serve":
-        _serve(settings, seed=not args.no_demo)
+        workers = settings.workers if args.workers is None else args.workers
+        if workers < 1:
+            sys.exit("wallchart: the number of workers must be at least 1")
+        _serve(settings, seed=not args.no_demo, workers=workers)
 
 
-def _serve(settings: Settings, *, seed: bool) -> None:
+def _serve(settings: Settings, *, seed: bool, workers: int) -> None:
+    """Bind the port (a port in use stops here), migrate, seed an empty database unless told
+    not to, say where the data is, print the banner, and serve until stopped."""
+    listener = serving.bind_listener(settings)
+    configure_logging(settings)
     asyncio.run(apply_migrations(settings))
+    logging.getLogger(SERVICE_LOGGER).info("migrations applied")
     if seed and asyncio.run(_seed_demo(settings, only_if_empty=True)):
         print("Seeded demo data into the empty database.")
+    serving.prepare_metrics_dir(settings, workers)
+    print("\n".join(serving.where_lines(settings, workers)))
     url = f"http://{settings.host}:{settings.port}/graphql"
     print(f"wallchart serving on {url}  (GraphiQL: open it in a browser)")
-    print(f"Demo sign-ins (password {settings.demo_password!r}):")
-    for username, role, _, _ in DEMO_USERS:
-        print(f"  {username:<12} {role.value}")
-    # Client addresses behind a proxy come from WALLCHART_TRUSTED_PROXIES alone, so uvicorn
-    # must not rewrite them from X-Forwarded-For itself.
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        proxy_headers=False,
-    )
+    if seed:
+        print(f"Demo sign-ins (password {settings.demo_password!r}):")
+        for username, role, _, _ in DEMO_USERS:
+            print(f"  {username:<12} {role.value}")
+    sys.stdout.flush()
+    serving.serve(settings, listener, workers)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PREFIX = "WALLCHART_"
-VAR_DIR = Path("var")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The project folder (the one holding the `server` package): relative paths in settings are
+taken from here, never from the current directory, so the service finds its data wherever it
+is started from."""
+DEFAULT_DATA_DIR = PROJECT_DIR / "var"
+NOT_SETTINGS = frozenset({"WALLCHART_TEST_DATABASE", "WALLCHART_TEST_POSTGRES_URL"})
+"""`WALLCHART_*` variables read by the tests and benchmarks, not by the service."""
+NOT_SETTINGS_PREFIXES = ("WALLCHART_BENCH_", "WALLCHART_ABLATION_")
 
 
 class SettingsError(ValueError):
@@ -59,6 +68,34 @@ def _parse_networks(raw: str) -> str:
     return raw
 
 
+def _parse_log_format(raw: str) -> str:
+    if raw not in {"auto", "json", "text"}:
+        raise ValueError("must be auto, json or text")
+    return raw
+
+
+def _parse_origins(raw: str) -> str:
+    for part in raw.split(","):
+        origin = part.strip()
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        try:
+            parts.port  # noqa: B018 (raises ValueError for a bad port)
+        except ValueError:
+            raise ValueError(f"{origin!r} has a bad port") from None
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.hostname
+            or "@" in parts.netloc
+            or parts.path
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], no path")
+    return raw
+
+
 def _parse_port(raw: str) -> int:
     value = int(raw)
     if not 0 < value < 65536:
@@ -74,6 +111,8 @@ _PARSERS: dict[type | str, Callable[[str], Any]] = {
     "database_url": _parse_database_url,
     "port": _parse_port,
     "networks": _parse_networks,
+    "origins": _parse_origins,
+    "log_format": _parse_log_format,
 }
 
 
@@ -86,9 +125,15 @@ class Settings:
     """Every tunable of the service; each field is read from `WALLCHART_<FIELD NAME>`."""
 
     database_url: str = _field(
-        "sqlite://var/wallchart.sqlite3", "database_url", "Tortoise database URL"
+        f"sqlite://{DEFAULT_DATA_DIR / 'wallchart.sqlite3'}",
+        "database_url",
+        "Tortoise database URL (default: wallchart.sqlite3 in the data dir)",
     )
-    media_root: str = _field("var/media", str, "Folder for photo files")
+    media_root: str = _field(
+        str(DEFAULT_DATA_DIR / "media"),
+        str,
+        "Folder for photo files (default: media in the data dir)",
+    )
     host: str = _field("127.0.0.1", str, "Address to serve on")
     port: int = _field(8000, "port", "Port to serve on")
     secret_key: str = _field("", str, "Key for signed URLs; generated once into var/ when unset")
@@ -156,14 +201,16 @@ class Settings:
         "On PostgreSQL, build the JSON of covered pages (projects, milestones) in one statement",
     )
     data_dir: str = _field(
-        "var", str, "Folder of the database, media and secret key by default (absolute at start)"
+        str(DEFAULT_DATA_DIR),
+        str,
+        "Folder of the database, media and secret key by default (absolute at start)",
     )
     workers: int = _field(1, int, "Worker processes of `serve`")
     shutdown_grace_seconds: int = _field(
         30, int, "On shutdown, requests in flight get this long to finish"
     )
     log_format: str = _field(
-        "auto", str, "Log lines: json, text, or auto (text on a terminal, JSON otherwise)"
+        "auto", "log_format", "Log lines: json, text, or auto (text on a terminal, JSON otherwise)"
     )
     slow_request_ms: int = _field(1000, int, "A request slower than this is logged as slow")
     metrics_allow: str = _field(
@@ -178,7 +225,7 @@ class Settings:
         "", str, "OTLP endpoint for OpenTelemetry traces (empty: tracing off unless OTEL_* set)"
     )
     cors_origins: str = _field(
-        "", str, "Comma-separated origins of web clients allowed by CORS (empty: none)"
+        "", "origins", "Comma-separated origins of web clients allowed by CORS (empty: none)"
     )
     gzip_min_bytes: int = _field(1000, int, "Responses from this size on are gzipped when asked")
 
@@ -203,17 +250,80 @@ class Settings:
                 reason = str(exc) if "invalid literal" not in str(exc) else "must be an integer"
                 raise SettingsError(f"{name}={raw!r}: {reason}") from None
         values.update(overrides)
+        values.update(_paths(values))
         if not values.get("secret_key"):
-            values["secret_key"] = _stored_secret_key()
+            values["secret_key"] = _stored_secret_key(Path(values["data_dir"]))
         return cls(**values)
 
 
-def _stored_secret_key() -> str:
-    """Return the secret key kept in var/secret_key, creating it on first use."""
-    path = VAR_DIR / "secret_key"
+def _absolute(path: str) -> Path:
+    """`path` made absolute: a relative one is taken from the project folder."""
+    return (PROJECT_DIR / Path(path).expanduser()).resolve()
+
+
+def _absolute_sqlite_url(url: str) -> str:
+    """A SQLite URL whose file path is absolute (relative ones from the project folder);
+    other databases' URLs and in-memory SQLite unchanged."""
+    if not url.startswith("sqlite://"):
+        return url
+    path, query = url.removeprefix("sqlite://"), ""
+    if "?" in path:
+        path, query = path.split("?", 1)
+        query = "?" + query
+    if path == ":memory:" or path.startswith("/"):
+        return url
+    return f"sqlite://{_absolute(path)}{query}"
+
+
+def _paths(values: Mapping[str, Any]) -> dict[str, str]:
+    """The data dir, database URL and media folder, absolute: the database and media folder
+    default to `wallchart.sqlite3` and `media` in the data dir."""
+    data_dir = _absolute(values.get("data_dir") or "var")
+    database_url = values.get("database_url") or f"sqlite://{data_dir / 'wallchart.sqlite3'}"
+    media_root = values.get("media_root") or str(data_dir / "media")
+    return {
+        "data_dir": str(data_dir),
+        "database_url": _absolute_sqlite_url(database_url),
+        "media_root": str(_absolute(media_root)),
+    }
+
+
+def database_for_display(url: str) -> str:
+    """The database URL without its password or query (which may hold one), fit to print."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    address = parts.netloc.rsplit("@", 1)[1]
+    netloc = f"{parts.username}@{address}" if parts.username else address
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each `WALLCHART_*` variable that names no setting (a typo must not pass
+    silently), suggesting the closest setting's variable when there is one."""
+    names = [field.name.upper() for field in dataclasses.fields(Settings)]
+    known = [PREFIX + name for name in names]
+    warnings = []
+    for name in sorted(environ):
+        if (
+            not name.startswith(PREFIX)
+            or name in known
+            or name in NOT_SETTINGS
+            or name.startswith(NOT_SETTINGS_PREFIXES)
+        ):
+            continue
+        close = difflib.get_close_matches(name.removeprefix(PREFIX), names, n=1)
+        hint = f"did you mean {PREFIX}{close[0]}?" if close else "no setting has that name"
+        warnings.append(f"wallchart: unknown variable {name} is ignored; {hint}")
+    return warnings
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    """Return the secret key kept in `secret_key` in the data dir, creating it on first use."""
+    path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(key)

@@ -7,6 +7,7 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
+from schema.enums import described_enum
 from schema.loaders.accounts import SessionsLoader, UserLoader
 from schema.projects.pages import user_projects
 from schema.relay import Node
@@ -14,7 +15,18 @@ from server.domain import models
 from server.domain.access import sees_sessions_of
 from server.domain.rows.accounts import SessionRow, UserRow
 
-Role = graphene.Enum.from_enum(models.Role, description="What a user does in the zone.")
+Role = described_enum(
+    models.Role,
+    "What a user does in the zone.",
+    {
+        "ADMIN": "Administrator: users, roles, sessions, membership, the audit log; and what "
+        "OFFICE may do.",
+        "OFFICE": "Project office staff: set up programmes, projects and plans; triage tickets.",
+        "SUPERVISOR": "Supervisor (督查): reviews overdue work and issues instructions.",
+        "COORDINATOR": "Coordinator (服务专员): works the tickets assigned to them.",
+        "SITE_MANAGER": "Site manager: reports from their own projects' sites.",
+    },
+)
 
 
 class User(graphene.ObjectType):

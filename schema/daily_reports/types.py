@@ -7,6 +7,7 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
+from schema.enums import described_enum
 from schema.loaders.accounts import UserLoader
 from schema.loaders.daily_reports import (
     DailyReportLoader,
@@ -21,8 +22,39 @@ from server.domain import labour, models
 from server.domain.access import may_amend_daily_report
 from server.domain.rows.daily_reports import DailyReportRow, DailyReportTradeRow
 
-Weather = graphene.Enum.from_enum(models.Weather, description="The weather on site.")
-Trade = graphene.Enum.from_enum(models.Trade, description="A trade workers are counted by.")
+Weather = described_enum(
+    models.Weather,
+    "The weather on site.",
+    {
+        "SUNNY": "Sunny (晴).",
+        "CLOUDY": "Partly cloudy (多云).",
+        "OVERCAST": "Overcast (阴).",
+        "LIGHT_RAIN": "Light rain (小雨).",
+        "HEAVY_RAIN": "Heavy rain (大雨).",
+        "SNOW": "Snow (雪).",
+        "FOG": "Fog (雾).",
+        "HIGH_WIND": "High wind (大风).",
+        "EXTREME_HEAT": "Extreme heat (高温).",
+    },
+)
+Trade = described_enum(
+    models.Trade,
+    "A trade workers are counted by.",
+    {
+        "REBAR": "Rebar workers (钢筋工).",
+        "FORMWORK": "Formwork carpenters (木工).",
+        "CONCRETE": "Concrete workers (混凝土工).",
+        "MASONRY": "Masons (瓦工).",
+        "STEEL_STRUCTURE": "Steel structure erectors (钢结构工).",
+        "ELECTRICAL": "Electricians (电工).",
+        "PLUMBING": "Plumbers (水暖工).",
+        "HVAC": "Heating, ventilation and air-conditioning fitters (暖通工).",
+        "FINISHING": "Finishing and decoration workers (装饰工).",
+        "MACHINERY": "Machine operators (机械操作工).",
+        "GENERAL_LABOUR": "General labourers (普工).",
+        "OTHER": "Any other trade (其他).",
+    },
+)
 
 
 class TradeCount(graphene.ObjectType):
@@ -40,17 +72,17 @@ class TradeCount(graphene.ObjectType):
 class EquipmentCount(graphene.ObjectType):
     """Machines of one kind on site."""
 
-    name = graphene.String(required=True, description="e.g. 塔吊, 挖掘机.")
+    name = graphene.String(required=True, description="The machine, e.g. 塔吊, 挖掘机.")
     count = graphene.Int(required=True, description="How many.")
 
 
 class MaterialLine(graphene.ObjectType):
     """A material received, or short."""
 
-    material = graphene.String(required=True, description="e.g. 螺纹钢, 商品混凝土.")
-    specification = graphene.String(description="e.g. HRB400 Φ25.")
+    material = graphene.String(required=True, description="The material, e.g. 螺纹钢, 商品混凝土.")
+    specification = graphene.String(description="Its specification, e.g. HRB400 Φ25.")
     quantity = graphene.Field(Decimal, description="How much, in `unit`.")
-    unit = graphene.String(description="e.g. 吨, 立方米.")
+    unit = graphene.String(description="The unit of the quantity, e.g. 吨, 立方米.")
 
 
 class DailyReport(graphene.ObjectType):
@@ -144,8 +176,15 @@ class DailyReportConnection(CountableConnection):
         description = "A page of daily reports, newest first."
 
 
-LabourGroupBy = graphene.Enum.from_enum(
-    labour.LabourGroupBy, description="What a labour series groups projects by."
+LabourGroupBy = described_enum(
+    labour.LabourGroupBy,
+    "What a labour series groups projects by.",
+    {
+        "ZONE": "One series for the whole zone.",
+        "PROGRAMME": "One series per programme.",
+        "TOWN": "One series per town (镇街).",
+        "RESPONSIBLE_UNIT": "One series per responsible unit (责任单位).",
+    },
 )
 
 

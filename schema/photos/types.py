@@ -9,6 +9,7 @@ import graphene
 from graphene import ResolveInfo
 
 from media import Variant as MediaVariant
+from schema.enums import described_enum
 from schema.errors import ApiError
 from schema.loaders.accounts import UserLoader
 from schema.loaders.photos import (
@@ -30,7 +31,15 @@ from server.domain.rows.photos import PhotoRow
 from server.domain.rows.plans import MilestoneRow, ProjectRow
 from server.domain.rows.tickets import TicketRow
 
-PhotoVariant = graphene.Enum.from_enum(MediaVariant, description="A stored rendition of a photo.")
+PhotoVariant = described_enum(
+    MediaVariant,
+    "A stored rendition of a photo.",
+    {
+        "ORIGINAL": "The uploaded file, byte for byte, as evidence.",
+        "LARGE": "A JPEG at most 1600 px on its longest side, upright, without metadata.",
+        "THUMBNAIL": "A JPEG at most 320 px on its longest side, upright, without metadata.",
+    },
+)
 
 
 class Photo(graphene.ObjectType):

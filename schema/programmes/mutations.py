@@ -17,8 +17,8 @@ from server.domain.access import PLANNERS
 class CreateProgrammeInput(graphene.InputObjectType):
     """A new programme; code and year together are unique."""
 
-    code = graphene.String(required=True, description='e.g. "1090".')
-    name = graphene.String(required=True, description='e.g. "重大产业项目".')
+    code = graphene.String(required=True, description='The programme\'s number, e.g. "1090".')
+    name = graphene.String(required=True, description='The programme\'s name, e.g. "重大产业项目".')
     year = graphene.Int(required=True, description="The programme's year.")
 
 

@@ -45,7 +45,7 @@ class Programme(graphene.ObjectType):
         interfaces = (Node,)
 
     code = graphene.String(required=True, description='"1090", "1050", "1080", "765".')
-    name = graphene.String(required=True, description='e.g. "重大产业项目".')
+    name = graphene.String(required=True, description='The programme\'s name, e.g. "重大产业项目".')
     year = graphene.Int(required=True, description="The programme's year.")
     projects = project_list_field("The programme's projects the viewer may see.")
     stats = graphene.Field(ProgrammeStats, required=True, description="The programme's figures.")

@@ -14,6 +14,7 @@ from graphene import ResolveInfo
 from graphql import FieldNode
 
 from schema.daily_reports.types import DailyReportConnection
+from schema.enums import described_enum
 from schema.errors import ApiError
 from schema.loaders import page_loaded, then
 from schema.loaders.daily_reports import (
@@ -60,12 +61,26 @@ __all__ = [
     "enum_value",
 ]
 
-ProjectStatus = graphene.Enum.from_enum(
-    models.ProjectStatus, description="Where a project stands as a whole."
+ProjectStatus = described_enum(
+    models.ProjectStatus,
+    "Where a project stands as a whole.",
+    {
+        "PLANNED": "Not started on site yet.",
+        "UNDER_CONSTRUCTION": "Work is going on on site.",
+        "COMPLETED": "Finished.",
+        "SUSPENDED": "Work is stopped on site, e.g. by an epidemic or an order to halt.",
+    },
 )
-Health = graphene.Enum.from_enum(
+Health = described_enum(
     health.Health,
-    description="The five-colour status board. Thresholds are settings; these are the defaults.",
+    "The five-colour status board. Thresholds are settings; these are the defaults.",
+    {
+        "BLUE": "Completed, or every milestone done on or before its planned date.",
+        "GREEN": "On track: nothing overdue.",
+        "YELLOW": "The worst open milestone is 1-7 days overdue.",
+        "ORANGE": "8-30 days overdue, or an open HIGH shortage ticket.",
+        "RED": "More than 30 days overdue, or an open CRITICAL shortage ticket.",
+    },
 )
 
 
@@ -156,9 +171,11 @@ class Project(graphene.ObjectType):
     tickets = graphene.Field(
         "schema.tickets.types.ShortageTicketConnection",
         required=True,
-        first=graphene.Int(),
-        after=graphene.String(),
-        filter=graphene.Argument("schema.tickets.types.TicketFilter"),
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        filter=graphene.Argument(
+            "schema.tickets.types.TicketFilter", description="Which tickets to list."
+        ),
         description="The project's shortage tickets the viewer may see, newest first.",
     )
     open_ticket_count = graphene.Int(

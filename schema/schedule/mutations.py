@@ -22,7 +22,9 @@ class SavePhaseInput(graphene.InputObjectType):
 
     phase_id = graphene.ID(description="The phase to change; omit to create one.")
     project_id = graphene.ID(description="The project of a new phase.")
-    name = graphene.String(required=True, description="e.g. 立项, 施工许可, 竣工验收.")
+    name = graphene.String(
+        required=True, description="The phase's name, e.g. 立项, 施工许可, 竣工验收."
+    )
     sequence = graphene.Int(required=True, description="Position in the roadmap, from 1.")
     planned_start = graphene.InputField(Date, description="When the phase is planned to begin.")
     planned_finish = graphene.InputField(Date, description="When it is planned to end.")

@@ -7,6 +7,7 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
+from schema.enums import described_enum
 from schema.loaders import then
 from schema.loaders.accounts import UserLoader
 from schema.loaders.projects import ProjectLoader
@@ -26,8 +27,13 @@ from server.domain.rows.plans import MilestoneRow, PhaseRow, ProjectRow, Rebasel
 from server.domain.rows.supervision import ReviewRow
 from server.domain.schedule import ProjectSchedule, days_overdue
 
-MilestoneStatus = graphene.Enum.from_enum(
-    models.MilestoneStatus, description="A milestone is open until recorded as done."
+MilestoneStatus = described_enum(
+    models.MilestoneStatus,
+    "A milestone is open until recorded as done.",
+    {
+        "PENDING": "Open: not recorded as done yet.",
+        "DONE": "Recorded as done, with its actual date.",
+    },
 )
 
 
@@ -37,7 +43,9 @@ class Phase(graphene.ObjectType):
     class Meta:
         interfaces = (Node,)
 
-    name = graphene.String(required=True, description="e.g. 立项, 施工许可, 竣工验收.")
+    name = graphene.String(
+        required=True, description="The phase's name, e.g. 立项, 施工许可, 竣工验收."
+    )
     sequence = graphene.Int(required=True, description="Position in the roadmap.")
     planned_start = graphene.Field(Date, description="When the phase is planned to begin.")
     planned_finish = graphene.Field(Date, description="When the phase is planned to end.")

@@ -7,6 +7,7 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
+from schema.enums import described_enum
 from schema.loaders.accounts import UserLoader
 from schema.loaders.projects import ProjectLoader
 from schema.loaders.schedule import MilestoneLoader
@@ -36,8 +37,15 @@ class OverdueFilter(graphene.InputObjectType):
     as_of = graphene.Field(Date, description="The date to judge against; today by default.")
 
 
-OverdueGroupBy = graphene.Enum.from_enum(
-    overdue.OverdueGroupBy, description="What the overdue summary groups by."
+OverdueGroupBy = described_enum(
+    overdue.OverdueGroupBy,
+    "What the overdue summary groups by.",
+    {
+        "PROGRAMME": "One group per programme.",
+        "RESPONSIBLE_UNIT": "One group per responsible unit (责任单位).",
+        "TOWN": "One group per town (镇街).",
+        "PROJECT": "One group per project.",
+    },
 )
 
 
@@ -148,7 +156,9 @@ class ExecutionIndex(graphene.ObjectType):
     baselined_count = graphene.Int(
         required=True, description="Milestones baselined to finish on or before it."
     )
-    index = graphene.Float(description="finishedCount ÷ baselinedCount; null when none due.")
+    index = graphene.Float(
+        description="The index: finishedCount ÷ baselinedCount; null when none due."
+    )
     meets_target = graphene.Boolean(description="Index ≥ 0.95; null when the index is null.")
 
 

@@ -26,17 +26,17 @@ class Queries:
     tickets = graphene.Field(
         ShortageTicketConnection,
         required=True,
-        first=graphene.Int(),
-        after=graphene.String(),
-        filter=TicketFilter(),
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        filter=TicketFilter(description="Which tickets to list."),
         description="Shortage tickets the viewer may see, newest first.",
     )
     notifications = graphene.Field(
         NotificationConnection,
         required=True,
-        first=graphene.Int(),
-        after=graphene.String(),
-        unread_only=graphene.Boolean(),
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
+        unread_only=graphene.Boolean(description="Only the unread ones when true."),
         description="The viewer's notifications, newest first.",
     )
     unread_notification_count = graphene.Int(

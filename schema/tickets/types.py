@@ -7,6 +7,7 @@ from typing import Any
 import graphene
 from graphene import ResolveInfo
 
+from schema.enums import described_enum
 from schema.errors import ApiError
 from schema.loaders.accounts import UserLoader
 from schema.loaders.daily_reports import DailyReportLoader
@@ -22,15 +23,48 @@ from server.domain.rows.accounts import UserRow
 from server.domain.rows.plans import MilestoneRow, ProjectRow
 from server.domain.rows.tickets import NotificationRow, TicketEventRow, TicketRow
 
-ShortageKind = graphene.Enum.from_enum(models.ShortageKind, description="What is short on site.")
-Severity = graphene.Enum.from_enum(
-    models.Severity, description="How badly the shortage holds the site back."
+ShortageKind = described_enum(
+    models.ShortageKind,
+    "What is short on site.",
+    {"LABOUR": "Workers of a trade.", "MATERIAL": "A material or its delivery."},
 )
-TicketStatus = graphene.Enum.from_enum(
-    models.TicketStatus, description="Where a ticket is in the one-stop workflow."
+Severity = described_enum(
+    models.Severity,
+    "How badly the shortage holds the site back.",
+    {
+        "LOW": "A nuisance; work goes on.",
+        "MEDIUM": "Work slows down.",
+        "HIGH": "Work on part of the site stops; turns the project ORANGE while open.",
+        "CRITICAL": "The site stops; turns the project RED while open.",
+    },
 )
-TicketAction = graphene.Enum.from_enum(
-    tickets.TicketAction, description="A step of the one-stop workflow."
+TicketStatus = described_enum(
+    models.TicketStatus,
+    "Where a ticket is in the one-stop workflow.",
+    {
+        "OPEN": "Filed from site, not yet accepted.",
+        "ACCEPTED": "Accepted by the project office (受理).",
+        "ASSIGNED": "Handed to a coordinator (转交督办).",
+        "IN_PROGRESS": "The coordinator is working on it.",
+        "RESOLVED": "Reported solved; waits for the reporter to confirm or reopen it.",
+        "CLOSED": "Confirmed solved by the site, with a satisfaction score (结果评估).",
+        "REJECTED": "Turned down by the project office, with a note.",
+    },
+)
+TicketAction = described_enum(
+    tickets.TicketAction,
+    "A step of the one-stop workflow.",
+    {
+        "ACCEPT": "OPEN to ACCEPTED; by the project office.",
+        "ASSIGN": "To ASSIGNED, with an assignee; by the project office.",
+        "START": "ASSIGNED to IN_PROGRESS; by the assignee or the project office.",
+        "RESOLVE": "To RESOLVED, with a note; by the assignee or the project office.",
+        "CONFIRM": "RESOLVED to CLOSED, with a satisfaction score; by the reporter or a site "
+        "manager of the project.",
+        "REOPEN": "RESOLVED back to IN_PROGRESS (or ACCEPTED when unassigned), with a note; by "
+        "the reporter or a site manager of the project.",
+        "REJECT": "OPEN or ACCEPTED to REJECTED, with a note; by the project office.",
+    },
 )
 
 
@@ -102,8 +136,8 @@ class ShortageTicket(graphene.ObjectType):
     photos = graphene.Field(
         PhotoConnection,
         required=True,
-        first=graphene.Int(),
-        after=graphene.String(),
+        first=graphene.Int(description="Page size (default 20, at most 100)."),
+        after=graphene.String(description="Cursor of the item before the page."),
         description="Photos of the shortage, newest first.",
     )
 

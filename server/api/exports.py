@@ -29,6 +29,7 @@ from tortoise.expressions import Subquery
 
 from schema.relay import MAX_PAGE_SIZE, split_global_id
 from schema.scalars import quoted
+from server.api.bearer import challenge
 from server.api.client_address import client_address
 from server.api.graphql_http import (
     CHANGE_PASSWORD_FIRST,
@@ -36,7 +37,7 @@ from server.api.graphql_http import (
     bearer_token,
 )
 from server.domain.access import EXPORT_READERS, allowed_before_password_change
-from server.domain.accounts import authenticate
+from server.domain.accounts import TokenRefusal, authenticate, token_refusal
 from server.domain.board import BoardRow, board_rows, programme_labels
 from server.domain.clock import zone_today
 from server.domain.health import Health
@@ -308,12 +309,22 @@ def _problem(status: int, code: str, message: str) -> Response:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+def _unauthenticated(refused: TokenRefusal | None) -> Response:
+    """401 to an export request without a user; why its token was refused, when one was sent."""
+    error = {"code": "UNAUTHENTICATED", "message": SIGN_IN}
+    if refused is not None:
+        error["reason"] = refused.value
+    return JSONResponse(
+        {"error": error}, status_code=401, headers={"WWW-Authenticate": challenge(refused)}
+    )
+
+
 async def _authorised(request: Request) -> User | Response:
     token = bearer_token(request)
     address = client_address(request, request.app.state.settings)
     user = await authenticate(token, address) if token else None
     if user is None:
-        return _problem(401, "UNAUTHENTICATED", SIGN_IN)
+        return _unauthenticated(await token_refusal(token) if token else None)
     if not allowed_before_password_change(user, frozenset({"export"})):
         return _problem(403, PASSWORD_CHANGE_REQUIRED, CHANGE_PASSWORD_FIRST)
     if user.role not in EXPORT_READERS:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from starlette.responses import HTMLResponse
 
-ASSETS_DIR = Path("var/graphiql")
+from server.settings import PROJECT_DIR
+
+ASSETS_DIR = PROJECT_DIR / "var" / "graphiql"
 ASSETS_URL = "/graphiql-assets"
 # npm package -> (file inside the package, name under ASSETS_DIR)
 PACKAGES = {

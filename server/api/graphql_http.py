@@ -23,6 +23,7 @@ from tortoise.models import Model
 
 from media.uploads import UploadedFile, discard_files
 from schema.context import RequestContext
+from server.api.bearer import explain_refusal
 from server.api.client_address import client_address
 from server.api.documents import (
     DocumentCache,
@@ -34,7 +35,11 @@ from server.api.documents import (
 from server.api.execution import ExecutionContext
 from server.api.graphiql import graphiql_page
 from server.api.http_errors import BadRequest
-from server.api.json_response import GraphQLJSONResponse
+from server.api.json_response import (
+    GraphQLJSONResponse,
+    as_graphql_response,
+    prefers_graphql_response,
+)
 from server.api.multipart import check_csrf_header, read_multipart
 from server.api.query_budget import BudgetExceeded
 from server.api.request_body import check_declared_length, check_value, parse_json, read_limited
@@ -42,10 +47,10 @@ from server.api.slow_clients import body_chunks
 from server.api.upload_slots import UploadSlots
 from server.db import is_unreachable
 from server.domain.access import allowed_before_password_change
-from server.domain.accounts import authenticate
+from server.domain.accounts import authenticate, token_refusal
 from server.domain.models import User
 from server.settings import Settings
-from server.telemetry import requests
+from server.telemetry import requests, tracing
 
 logger = logging.getLogger("wallchart.graphql")
 
@@ -204,7 +209,18 @@ class GraphQLEndpoint:
         self.upload_slots = UploadSlots.from_settings(settings)
 
     async def handle(self, request: Request) -> Response:
-        """Answer one HTTP request to /graphql."""
+        """Answer one HTTP request to /graphql, in the media type the client prefers, telling
+        a client whose token was refused why (`server.api.bearer`)."""
+        response = await self.answer(request)
+        explain_refusal(response, getattr(request.state, "token_refusal", None))
+        if isinstance(response, GraphQLJSONResponse) and prefers_graphql_response(
+            request.headers.get("accept", "")
+        ):
+            as_graphql_response(response)
+        return response
+
+    async def answer(self, request: Request) -> Response:
+        """The answer to one HTTP request to /graphql, as `application/json`."""
         if request.method == "GET" and wants_html(request):
             return graphiql_page()
         params: GraphQLParams | None = None
@@ -253,6 +269,8 @@ class GraphQLEndpoint:
         address = client_address(request, self.settings)
         user = await authenticate(token, address) if token else None
         request.state.viewer = user
+        if token and user is None:
+            request.state.token_refusal = await token_refusal(token)
         facts = requests.current()
         if facts is not None and user is not None:
             facts.user_id, facts.role = user.id, user.role.value
@@ -324,16 +342,18 @@ class GraphQLEndpoint:
             client_address=client_address(request, self.settings),
             files=params.files,
         )
-        result = execute(
-            self.schema.graphql_schema,
-            document,
-            context_value=context,
-            variable_values=params.variables,
-            operation_name=params.operation_name,
-            **EXECUTION_OPTIONS,
-        )
-        if is_awaitable(result):
-            result = await result
+        name = operation.name.value if operation.name else None
+        with tracing.operation_span(operation.operation.value, name):
+            result = execute(
+                self.schema.graphql_schema,
+                document,
+                context_value=context,
+                variable_values=params.variables,
+                operation_name=params.operation_name,
+                **EXECUTION_OPTIONS,
+            )
+            if is_awaitable(result):
+                result = await result
         if any(is_unreachable(error.original_error) for error in result.errors or ()):
             return unavailable_response()
         payload, status = self.result_payload(result)

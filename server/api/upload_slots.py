@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from server.api.http_errors import BadRequest
 from server.settings import Settings
+from server.telemetry import metrics
 
 RETRY_AFTER_SECONDS = 5
 
@@ -59,6 +60,7 @@ class UploadSlots:
         on the event loop cannot both take the last slot.
         """
         if self._held[user_id] >= self.limit:
+            metrics.record_throttled("uploads")
             raise TooManyUploads(self.limit)
         self._held[user_id] += 1
         try:

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache
 from typing import TypeVar
 from weakref import WeakKeyDictionary
@@ -49,6 +50,7 @@ from server.domain.errors import Refused
 from server.domain.models import AuthToken, LoginFailure, Role, User
 from server.domain.passwords import MAX_PASSWORD_LENGTH
 from server.settings import Settings
+from server.telemetry import metrics
 
 T = TypeVar("T")
 
@@ -140,6 +142,7 @@ async def check_credentials(settings: Settings, username: str, password: str, ad
     try:
         await _refuse_if_throttled(settings, username_key, address_key)
     except Refused:
+        metrics.record_throttled("sign_in")
         await attempt.delete()
         raise
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -148,6 +151,7 @@ async def check_credentials(settings: Settings, username: str, password: str, ad
     valid = await _off_loop(settings, _verify_or_pretend, user and user.password_hash, password)
     if user is None or not valid or not user.is_active:
         await audit.record_failed_sign_in(user, username_key, address_key)
+        metrics.record_sign_in_failure()
         raise Refused("INVALID", "Wrong username or password.")
     await attempt.delete()
     await _rehash_if_outdated(settings, user, password)
@@ -333,6 +337,36 @@ async def authenticate(token: str, address: str) -> User | None:
         return None
     await sessions.touch(digest, _storable(address))
     return users[0]
+
+
+class TokenRefusal(StrEnum):
+    """Why a bearer token did not authenticate, as its holder may be told."""
+
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+async def token_refusal(token: str) -> TokenRefusal:
+    """Why `token`, which `authenticate` refused, did not authenticate (one SQL statement).
+
+    Only the token's holder learns this, and only about the token they hold: its end
+    (revoked by logout or by an administrator, or past its lifetime), or that it was never
+    issued. A live token of a disabled account answers REVOKED, not "disabled": a sign-in
+    refusal never says whether an account is disabled, and a token's holder is told no more.
+    A token that looks live here ran out between the two statements: EXPIRED.
+    """
+    found = await AuthToken.filter(token_hash=token_digest(token)).values_list(
+        "revoked_at", "expires_at", "user__is_active"
+    )
+    if not found:
+        return TokenRefusal.UNKNOWN
+    revoked_at, expires_at, user_is_active = found[0]
+    if revoked_at is not None:
+        return TokenRefusal.REVOKED
+    if expires_at > utc_now() and not user_is_active:
+        return TokenRefusal.REVOKED
+    return TokenRefusal.EXPIRED
 
 
 async def sign_in(

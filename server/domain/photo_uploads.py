@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ from server.domain.photos import UPLOAD_OPERATION, save_photo
 from server.domain.rows import queryset_rows
 from server.domain.rows.photos import PhotoRow
 from server.settings import Settings
+from server.telemetry import metrics
 
 MAX_CAPTION_LENGTH = 500
 FILE_FIELD = ("input", "file")
@@ -174,7 +176,9 @@ async def prepare_upload(
     prepared = PreparedUpload(uploader, project, request.file, milestone, ticket, caption, key_use)
     prepared.previous_id = await previous_result(key_use)
     if prepared.previous_id is None:
+        started = time.perf_counter()
         prepared.processed = await inspect_upload(request.file.path, settings)
+        metrics.record_upload(request.file.size, time.perf_counter() - started)
     return prepared
 
 

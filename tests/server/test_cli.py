@@ -48,6 +48,8 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         "reset-password",
         "disable-user",
         "list-users",
+        "backup",
+        "restore",
         "print-schema",
         "fetch-graphiql",
         "seed-scale",

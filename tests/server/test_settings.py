@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from server.settings import Settings, SettingsError
+from server.settings import PROJECT_DIR, Settings, SettingsError
 
 
 def test_defaults() -> None:
     settings = Settings.from_env({}, secret_key="k")
-    assert settings.database_url == "sqlite://var/wallchart.sqlite3"
-    assert settings.media_root == "var/media"
+    assert settings.database_url == f"sqlite://{PROJECT_DIR / 'var' / 'wallchart.sqlite3'}"
+    assert settings.media_root == str(PROJECT_DIR / "var" / "media")
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.timezone == "Asia/Shanghai"
     assert settings.demo_password == "wallchart-demo"
@@ -54,10 +54,10 @@ def test_bad_values_name_the_variable(name: str, value: str) -> None:
     assert str(raised.value).startswith(f"{name}=")
 
 
-def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    first = Settings.from_env({}).secret_key
-    second = Settings.from_env({}).secret_key
+def test_secret_key_is_generated_once_and_kept(tmp_path) -> None:
+    environ = {"WALLCHART_DATA_DIR": str(tmp_path / "var")}
+    first = Settings.from_env(environ).secret_key
+    second = Settings.from_env(environ).secret_key
     assert first == second
     assert len(first) >= 32
     assert (tmp_path / "var" / "secret_key").read_text() == first

@@ -1,6 +1,7 @@
 """All Tortoise models of the service, one module per domain."""
 
 from server.domain.models.accounts import AuditEntry, AuthToken, LoginFailure, Role, User
+from server.domain.models.board import BoardSnapshot
 from server.domain.models.daily_reports import DailyReport, DailyReportTrade, Trade, Weather
 from server.domain.models.idempotency import IdempotencyRecord
 from server.domain.models.notifications import Notification
@@ -32,6 +33,7 @@ __all__ = [
     "OPEN_STATUSES",
     "AuditEntry",
     "AuthToken",
+    "BoardSnapshot",
     "DailyReport",
     "DailyReportTrade",
     "IdempotencyRecord",

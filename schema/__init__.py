@@ -11,6 +11,7 @@ from graphene import ResolveInfo
 
 from schema import (
     accounts,
+    board,
     daily_reports,
     people,
     photos,
@@ -33,6 +34,7 @@ DOMAINS = (
     supervision,
     daily_reports,
     people,
+    board,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import logging
 import os
@@ -20,8 +21,9 @@ from server.api.graphiql import fetch_assets
 from server.db import apply_migrations, close_db, init_db, make_migrations
 from server.demo import DEMO_USERS, is_empty, seed_demo
 from server.demo.scale import seed_scale
-from server.domain import passwords, people, sessions
+from server.domain import passwords, people, sessions, snapshots
 from server.domain.accounts import create_user, hash_password
+from server.domain.clock import zone_today
 from server.domain.errors import Refused
 from server.domain.models import Role, User
 from server.settings import Settings, SettingsError, unknown_variables
@@ -152,6 +154,37 @@ async def _list_users(settings: Settings) -> list[str]:
     return lines
 
 
+def _day_argument(text: str) -> dt.date:
+    """A --date/--from/--to value: an ISO calendar date."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+async def _snapshot_board(settings: Settings, args: argparse.Namespace) -> list[str]:
+    """Write the board's missing lines for a day or a range; what was written and what not."""
+    today = zone_today(settings.zone)
+    if (args.start is None) != (args.end is None) or (args.start and args.date):
+        sys.exit("wallchart: give --date, or both --from and --to")
+    start = args.start or args.date or today - dt.timedelta(days=1)
+    end = args.end or start
+    await init_db(settings)
+    try:
+        report = await snapshots.snapshot_range(start, end, settings, today=today)
+    except ValueError as exc:
+        sys.exit(f"wallchart: {exc}")
+    finally:
+        await close_db()
+    lines = [f"{day.isoformat()}: wrote {n} lines" for day, n in report.written.items()]
+    lines.append(f"written {report.total_written}, already there {report.kept}")
+    for gap in report.gaps:
+        lines.append(
+            f"  {gap.project_code} {gap.first.isoformat()}..{gap.last.isoformat()}: {gap.reason}"
+        )
+    return lines
+
+
 def print_schema() -> str:
     """The SDL of the schema, as kept in schema/schema.graphql."""
     return str(build_schema()).rstrip() + "\n"
@@ -189,6 +222,12 @@ def main(argv: list[str] | None = None) -> None:
     scale.add_argument("--seed", type=int, default=1, help="random seed")
     backup_cmd = commands.add_parser("backup", help="write the database and media to one archive")
     backup_cmd.add_argument("dest", help="archive to write (.tar.gz), or a folder for a dated one")
+    board_cmd = commands.add_parser(
+        "snapshot-board", help="write the board's daily lines (default: yesterday), idempotent"
+    )
+    board_cmd.add_argument("--date", type=_day_argument, help="the day to write (YYYY-MM-DD)")
+    board_cmd.add_argument("--from", dest="start", type=_day_argument, help="first day to fill")
+    board_cmd.add_argument("--to", dest="end", type=_day_argument, help="last day to fill")
     restore_cmd = commands.add_parser("restore", help="restore a backup archive, then migrate")
     restore_cmd.add_argument("source", help="archive written by `backup`")
     restore_cmd.add_argument("--force", action="store_true", help="replace a non-empty database")
@@ -228,6 +267,8 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(asyncio.run(_list_users(settings))))
     elif args.command == "seed-scale":
         asyncio.run(_seed_scale(settings, args.projects, args.seed))
+    elif args.command == "snapshot-board":
+        print("\n".join(asyncio.run(_snapshot_board(settings, args))))
     elif args.command in ("backup", "restore"):
         backup.run(settings, args)
     elif args.command == "serve":

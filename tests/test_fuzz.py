@@ -531,7 +531,7 @@ async def test_valid_queries(
 
 
 @pytest.mark.parametrize("role", ROLES)
-@fuzz(400)
+@fuzz(600)
 @given(data=st.data())
 async def test_valid_mutations(
     client: httpx.AsyncClient, world: World, role: str, data: st.DataObject

@@ -27,8 +27,9 @@ from graphql import (
 )
 from graphql.pyutils import Path
 
-from schema.compiled.objects import FORECAST_SQL, MAX_CHAIN, Compiler, NotCompiled
+from schema.compiled.objects import AS_OF, FORECAST_SQL, MAX_CHAIN, PAGE_ROW, Compiler, NotCompiled
 from schema.compiled.selection import Request, collect
+from schema.schedule.as_of import judged_on
 from server.domain.health import Cutoffs
 from server.domain.rawsql import fetch
 from server.domain.rows import dialect
@@ -96,7 +97,7 @@ def _plan(
                 parts.append((asked.key, "cursor"))
             else:  # node
                 assert isinstance(node_type, GraphQLObjectType)
-                node_sql = compiler.object_json(node_type, "x", asked.selection_sets())
+                node_sql = compiler.object_json(node_type, PAGE_ROW, asked.selection_sets())
                 parts.append((asked.key, "node"))
     except NotCompiled:
         return None
@@ -134,10 +135,13 @@ async def compiled_edges(plan: EdgesPlan, edges: Sequence[Any]) -> list[orjson.F
         if plan.forecasts:
             projects = PROJECTS_OF[plan.table]
             lead = FORECAST_SQL.format(projects=projects, max_depth=MAX_CHAIN)
+        params = {**plan.params, "compiled_ids": ids}
+        if AS_OF in params:  # the page's milestones, judged as of their list's date
+            params[AS_OF] = judged_on(edges[0].node, params[AS_OF])
         rows = await fetch(
-            f'{lead}SELECT x.id AS id, ({plan.node_sql})::text AS json FROM "{plan.table}" x'
-            " WHERE x.id IN (:compiled_ids)",
-            {**plan.params, "compiled_ids": ids},
+            f"{lead}SELECT {PAGE_ROW}.id AS id, ({plan.node_sql})::text AS json"
+            f' FROM "{plan.table}" {PAGE_ROW} WHERE {PAGE_ROW}.id IN (:compiled_ids)',
+            params,
         )
         nodes = {row["id"]: row["json"] for row in rows}
     answer = []
@@ -153,3 +157,15 @@ async def compiled_edges(plan: EdgesPlan, edges: Sequence[Any]) -> list[orjson.F
             written.append(f'"{key}":{value}')
         answer.append(orjson.Fragment("{" + ",".join(written) + "}"))
     return answer
+
+
+def answer_by_resolvers(info: GraphQLResolveInfo) -> None:
+    """Have the resolvers answer the edges of the connection `info` resolves (a page whose
+    fields read something the compiler does not, such as a past day's snapshots)."""
+    connection = get_named_type(info.return_type)
+    if not isinstance(connection, GraphQLObjectType) or "edges" not in connection.fields:
+        return
+    request = Request(info.fragments, info.variable_values)
+    for item in collect(connection, [node.selection_set for node in info.field_nodes], request):
+        if item.name == "edges":
+            info.context.plans[tuple(id(node) for node in item.nodes)] = None

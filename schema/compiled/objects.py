@@ -322,7 +322,31 @@ def _next_milestone(compiler: Compiler, row: str, item: Asked, field: GraphQLFie
     )
 
 
-LATE = f"{{row}}.status = {PENDING} AND {{row}}.planned_date < CAST(:today AS date)"
+PAGE_ROW = "x"
+"""The alias of the page's own node rows in the statement `schema.compiled` runs."""
+AS_OF = "as_of"
+"""The parameter holding the date the page's own milestones are judged against (bound per
+page by `schema.compiled.compiled_edges`: its list's date, `schema.schedule.as_of`)."""
+
+
+def judging_day(compiler: Compiler, row: str) -> str:
+    """The date the milestone row `row` is judged overdue against: the page's date for the
+    page's own nodes, today for milestones nested in them (as `schema.schedule.as_of`)."""
+    if row != PAGE_ROW:
+        return "CAST(:today AS date)"
+    compiler.params.setdefault(AS_OF, compiler.params["today"])
+    return f"CAST(:{AS_OF} AS date)"
+
+
+def _is_overdue(compiler: Compiler, row: str, item: Asked, field: GraphQLField) -> str:
+    return f"({row}.status = {PENDING} AND {row}.planned_date < {judging_day(compiler, row)})"
+
+
+def _days_overdue(compiler: Compiler, row: str, item: Asked, field: GraphQLField) -> str:
+    day = judging_day(compiler, row)
+    late = f"{row}.status = {PENDING} AND {row}.planned_date < {day}"
+    return f"CASE WHEN {late} THEN {day} - {row}.planned_date ELSE 0 END"
+
 
 FIELDS: dict[str, dict[str, Build]] = {
     "Project": {
@@ -370,10 +394,8 @@ FIELDS: dict[str, dict[str, Build]] = {
         "actualDate": column("actual_date"),
         "forecastDate": _forecast_date,
         "status": column("status"),
-        "isOverdue": sql(f"({LATE})"),
-        "daysOverdue": sql(
-            f"CASE WHEN {LATE} THEN CAST(:today AS date) - {{row}}.planned_date ELSE 0 END"
-        ),
+        "isOverdue": _is_overdue,
+        "daysOverdue": _days_overdue,
         "slipDays": sql("({row}.planned_date - {row}.baseline_date)"),
         "completionNote": column("completion_note"),
         "dependsOn": many(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import graphene
 from graphene import ResolveInfo
 
+from schema.loaders.board_history import ProgrammeStatsOnDateLoader
 from schema.loaders.programmes import ProgrammeLoader, ProgrammeStatsLoader
+from schema.projects.history import AS_OF_DESCRIPTION, past_day
 from schema.projects.pages import project_list_field, project_page
 from schema.projects.types import Health
 from schema.relay import CountableConnection, Node
+from schema.scalars import Date
 from schema.supervision.types import ProgrammeProgressFields
 from server.domain.rows.plans import ProgrammeRow
 from server.domain.stats import ProgrammeStats as Stats
@@ -48,7 +52,16 @@ class Programme(graphene.ObjectType):
     name = graphene.String(required=True, description='The programme\'s name, e.g. "重大产业项目".')
     year = graphene.Int(required=True, description="The programme's year.")
     projects = project_list_field("The programme's projects the viewer may see.")
-    stats = graphene.Field(ProgrammeStats, required=True, description="The programme's figures.")
+    stats = graphene.Field(
+        ProgrammeStats,
+        required=True,
+        as_of=graphene.Argument(
+            Date,
+            description=AS_OF_DESCRIPTION + " Only the counts and colours have a history: "
+            "the progress fields (statusDate, investment, execution) stay today's.",
+        ),
+        description="The programme's figures.",
+    )
 
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> ProgrammeRow | None:
@@ -72,5 +85,10 @@ class Programme(graphene.ObjectType):
         return await project_page(info, first, after, filter, order_by, programme_id=root.id)
 
     @staticmethod
-    async def resolve_stats(root: ProgrammeRow, info: ResolveInfo) -> Stats:
+    async def resolve_stats(
+        root: ProgrammeRow, info: ResolveInfo, as_of: dt.date | None = None
+    ) -> Stats:
+        day = past_day(info, as_of)
+        if day is not None:
+            return await info.context.loaders.get(ProgrammeStatsOnDateLoader).load((root.id, day))
         return await info.context.loaders.get(ProgrammeStatsLoader).load(root.id)

@@ -4,6 +4,7 @@ with what the query asks of each project loaded for the whole page at once."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -13,11 +14,12 @@ from graphene import ResolveInfo
 from graphql import GraphQLObjectType
 from tortoise.queryset import QuerySet
 
-from schema.compiled import connection_compiles
+from schema.compiled import answer_by_resolvers, connection_compiles
 from schema.errors import ApiError
 from schema.loaders import page_loads
 from schema.loaders.projects import ProjectLoader
 from schema.permissions import viewer
+from schema.projects.history import AS_OF_DESCRIPTION, project_on
 from schema.projects.types import (
     ProjectConnection,
     ProjectFilter,
@@ -32,6 +34,7 @@ from schema.relay import (
     page_size,
     paginate_queryset,
 )
+from schema.scalars import Date
 from server.domain import models, project_lists
 from server.domain.access import project_scope
 from server.domain.health import Cutoffs, Health
@@ -43,8 +46,12 @@ PROJECT = "Project"
 """The GraphQL name of the nodes of a page of projects."""
 
 
-def project_list_field(description: str) -> graphene.Field:
-    """A paged, filterable, orderable list of projects (served by `project_page`)."""
+def project_list_field(description: str, *, as_of: bool = False) -> graphene.Field:
+    """A paged, filterable, orderable list of projects (served by `project_page`); with
+    `as_of`, it takes the `asOf` argument too (the board of a past day)."""
+    arguments: dict[str, Any] = {}
+    if as_of:
+        arguments["as_of"] = graphene.Argument(Date, description=AS_OF_DESCRIPTION)
     return graphene.Field(
         ProjectConnection,
         required=True,
@@ -53,6 +60,7 @@ def project_list_field(description: str) -> graphene.Field:
         filter=graphene.Argument(ProjectFilter, description="Which projects to list."),
         order_by=graphene.Argument(ProjectOrder, description="Order of the list; CODE if omitted."),
         description=description,
+        **arguments,
     )
 
 
@@ -91,9 +99,11 @@ async def project_page(
     order_by: Any = None,
     programme_id: int | None = None,
     narrow: Callable[[QuerySet[models.Project]], QuerySet[models.Project]] | None = None,
+    as_of: dt.date | None = None,
 ) -> CountableConnection:
     """A page of the projects the viewer may see (of one programme, when given), filtered,
-    narrowed further by `narrow` when given, and ordered."""
+    narrowed further by `narrow` when given, and ordered; with `as_of` a past day, the board
+    of that day from its snapshots (see `project_lists.project_list`)."""
     user = viewer(info)
     settings = info.context.settings
     flt = decoded_filter(filter, settings.max_search_length)
@@ -103,10 +113,15 @@ async def project_page(
         flt,
         project_lists.ProjectOrder(enum_value(order_by) or "CODE"),
         programme_id,
+        as_of,
     )
     if narrow is not None:
         queryset = narrow(queryset)
     connection = await paginate_queryset(ProjectConnection, queryset, ProjectRow, first, after)
+    if as_of is not None:
+        answer_by_resolvers(info)
+        for edge in connection.edges:
+            edge.node = project_on(edge.node, as_of)
     await prefetch_page(info, [edge.node for edge in connection.edges])
     return connection
 

@@ -11,6 +11,7 @@ from graphene import ResolveInfo
 from schema.daily_reports.types import LabourAlertConnection, LabourGroupBy, LabourSeries
 from schema.errors import ApiError
 from schema.permissions import requires, viewer
+from schema.projects.history import past_day
 from schema.projects.pages import decoded_filter, project_list_field, project_page
 from schema.projects.types import ProjectConnection, ProjectFilter, enum_value
 from schema.relay import CountableConnection, paginate_list
@@ -36,7 +37,7 @@ async def _chosen_projects(info: ResolveInfo, filter: Any) -> list[int] | None:
 class Queries:
     """Project queries."""
 
-    projects = project_list_field("The projects the viewer may see.")
+    projects = project_list_field("The projects the viewer may see.", as_of=True)
 
     missing_daily_reports = graphene.Field(
         ProjectConnection,
@@ -139,5 +140,7 @@ class Queries:
         after: str | None = None,
         filter: Any = None,
         order_by: Any = None,
+        as_of: dt.date | None = None,
     ) -> CountableConnection:
-        return await project_page(info, first, after, filter, order_by)
+        day = past_day(info, as_of)
+        return await project_page(info, first, after, filter, order_by, as_of=day)

@@ -17,6 +17,7 @@ from schema.daily_reports.types import DailyReportConnection
 from schema.enums import described_enum
 from schema.errors import ApiError
 from schema.loaders import page_loaded, then
+from schema.loaders.board_history import SnapshotHealthLoader
 from schema.loaders.daily_reports import (
     LabourAlertLoader,
     ProjectReportsLoader,
@@ -37,12 +38,14 @@ from schema.loaders.schedule import (
 )
 from schema.loaders.tickets import OpenTicketCountLoader
 from schema.photos.types import project_photos
+from schema.projects.history import health_history_field, resolve_health_history
 from schema.projects.sheets import TaskItem, TaskSheet
 from schema.relay import CountableConnection, Node, paginate_list
 from schema.scalars import Date, Decimal
 from schema.schedule.types import MilestoneConnection, MilestoneStatus
 from schema.tickets.types import project_tickets
 from server.domain import health, labour, models
+from server.domain.board_history import ProjectOnDate
 from server.domain.rows.accounts import UserRow
 from server.domain.rows.plans import PhaseRow, ProgrammeRow, ProjectRow, TaskSheetRow
 from server.domain.schedule import ProjectSchedule
@@ -128,7 +131,13 @@ class Project(graphene.ObjectType):
     site_radius_meters = graphene.Int(description="Photos within this radius count as on site.")
     total_investment = graphene.Field(Decimal, description="Total investment, 万元.")
     status = graphene.Field(ProjectStatus, required=True, description="Overall status.")
-    health = graphene.Field(Health, required=True, description="Colour on the status board.")
+    health = graphene.Field(
+        Health,
+        required=True,
+        description="Colour on the status board (in `projects(asOf)` of a past day: as that "
+        "day's snapshot recorded it).",
+    )
+    health_history = health_history_field()
     planned_start = graphene.Field(Date, description="Planned start of works.")
     planned_finish = graphene.Field(Date, description="Planned completion.")
     forecast_finish = graphene.Field(
@@ -247,7 +256,11 @@ class Project(graphene.ObjectType):
     @staticmethod
     @page_loaded(ProjectHealthLoader)
     def resolve_health(root: ProjectRow, info: ResolveInfo) -> Any:
+        if isinstance(root, ProjectOnDate):
+            return info.context.loaders.get(SnapshotHealthLoader).load((root.id, root.as_of))
         return info.context.loaders.get(ProjectHealthLoader).load_now(root.id)
+
+    resolve_health_history = staticmethod(resolve_health_history)
 
     @staticmethod
     @page_loaded(ProjectScheduleLoader)

@@ -21,6 +21,7 @@ from schema.loaders.supervision import MilestoneReviewsLoader
 from schema.photos.types import milestone_photos
 from schema.relay import CountableConnection, Node
 from schema.scalars import Date, DateTime
+from schema.schedule.as_of import judged_on
 from server.domain import models
 from server.domain.rows.accounts import UserRow
 from server.domain.rows.plans import MilestoneRow, PhaseRow, ProjectRow, RebaselineRow
@@ -121,9 +122,15 @@ class Milestone(graphene.ObjectType):
     actual_date = graphene.Field(Date, description="When it was reached.")
     status = graphene.Field(MilestoneStatus, required=True, description="Open or done.")
     is_overdue = graphene.Boolean(
-        required=True, description="PENDING and planned before today (the zone's time zone)."
+        required=True,
+        description="PENDING and planned before today (the zone's time zone); for the "
+        "milestones of overdueMilestones, before its filter's asOf date.",
     )
-    days_overdue = graphene.Int(required=True, description="0 when not overdue.")
+    days_overdue = graphene.Int(
+        required=True,
+        description="Days past the planned date as of the date isOverdue judges against; "
+        "0 when not overdue.",
+    )
     slip_days = graphene.Int(required=True, description="Planned date minus baseline date.")
     depends_on = graphene.List(
         graphene.NonNull(lambda: Milestone),
@@ -191,11 +198,11 @@ class Milestone(graphene.ObjectType):
 
     @staticmethod
     def resolve_is_overdue(root: MilestoneRow, info: ResolveInfo) -> bool:
-        return days_overdue(root.status, root.planned_date, info.context.today) > 0
+        return days_overdue(root.status, root.planned_date, judged_on(root, info.context.today)) > 0
 
     @staticmethod
     def resolve_days_overdue(root: MilestoneRow, info: ResolveInfo) -> int:
-        return days_overdue(root.status, root.planned_date, info.context.today)
+        return days_overdue(root.status, root.planned_date, judged_on(root, info.context.today))
 
     @staticmethod
     def resolve_slip_days(root: MilestoneRow, info: ResolveInfo) -> int:

@@ -20,6 +20,7 @@ from schema.relay import (
     paginate_queryset,
 )
 from schema.scalars import quoted
+from schema.schedule.as_of import MilestoneAsOf
 from schema.schedule.types import MilestoneConnection
 from schema.supervision.types import (
     OverdueFilter,
@@ -95,7 +96,8 @@ class Queries:
         first=graphene.Int(description="Page size: 20 by default, at most 100."),
         after=graphene.String(description="Cursor of the item before the page."),
         filter=graphene.Argument(OverdueFilter, description="Which milestones to consider."),
-        description="Open milestones past their planned date, most overdue first.",
+        description="Open milestones past their planned date, most overdue first; their "
+        "isOverdue and daysOverdue judge them as of the filter's asOf date.",
     )
     overdue_summary = graphene.List(
         graphene.NonNull(OverdueGroup),
@@ -134,7 +136,7 @@ class Queries:
         rows, has_next = await overdue.overdue_page(flt, user, limit, cursor)
         connection = build_connection(
             MilestoneConnection,
-            rows,
+            [MilestoneAsOf.judged(row, flt.as_of) for row in rows],
             start=0,
             has_next=has_next,
             count=lambda: overdue.overdue_count(flt, user),

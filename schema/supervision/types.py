@@ -34,7 +34,11 @@ class OverdueFilter(graphene.InputObjectType):
     town = graphene.String(description="Projects in this town or street.")
     project_ids = graphene.List(graphene.NonNull(graphene.ID), description="Only these projects.")
     min_days_overdue = graphene.Int(description="At least this many days overdue (0 or more).")
-    as_of = graphene.Field(Date, description="The date to judge against; today by default.")
+    as_of = graphene.Field(
+        Date,
+        description="The date to judge against, for the list and for its milestones' "
+        "isOverdue and daysOverdue; today by default.",
+    )
 
 
 OverdueGroupBy = described_enum(

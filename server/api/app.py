@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from schema import build_schema
 from schema.scalars import set_display_zone
 from server.api.exports import ROUTES as EXPORT_ROUTES
+from server.api.geojson_export import ROUTES as GEOJSON_EXPORT_ROUTES
 from server.api.graphiql import ASSETS_DIR, ASSETS_URL
 from server.api.graphql_http import GraphQLEndpoint, unavailable_response
 from server.api.labour_export import ROUTES as LABOUR_EXPORT_ROUTES
@@ -25,7 +26,9 @@ from server.api.middleware import http_middleware
 from server.api.photo_files import PhotoFileEndpoint
 from server.api.probes import Readiness, healthz
 from server.api.request_log import RequestLog
+from server.api.scheduler import run_board_scheduler
 from server.api.upload_spool import remove_stale_uploads
+from server.api.weekly_board_export import ROUTES as WEEKLY_BOARD_EXPORT_ROUTES
 from server.db import UNREACHABLE_ERRORS, apply_migrations, close_db, init_db
 from server.settings import Settings, database_for_display
 from server.telemetry import statements, tracing
@@ -49,8 +52,11 @@ async def sweep_stale_uploads(settings: Settings) -> None:
         await asyncio.sleep(SWEEP_EVERY_SECONDS)
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = False) -> Starlette:
-    """Build the service; with `migrate`, the schema is brought up to date at start-up."""
+def create_app(
+    settings: Settings | None = None, *, migrate: bool = False, schedule: bool = False
+) -> Starlette:
+    """Build the service; with `migrate`, the schema is brought up to date at start-up; with
+    `schedule`, the board's nightly snapshot runs in it (what `serve` does)."""
     settings = settings or Settings.from_env()
     set_display_zone(settings.zone)
     endpoint = GraphQLEndpoint(build_schema(), settings)
@@ -70,13 +76,16 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> St
                 "media": settings.media_root,
             },
         )
-        sweeper = asyncio.create_task(sweep_stale_uploads(settings))
+        background = [asyncio.create_task(sweep_stale_uploads(settings))]
+        if schedule:
+            background.append(asyncio.create_task(run_board_scheduler(settings)))
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             # Requests cut off by the shutdown deleted their own spool files; this takes
             # what earlier, interrupted runs left.
             await asyncio.to_thread(remove_stale_uploads, settings)
@@ -89,6 +98,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = False) -> St
         Route("/metrics", MetricsEndpoint(settings).handle, methods=["GET"]),
         *EXPORT_ROUTES,
         *LABOUR_EXPORT_ROUTES,
+        *WEEKLY_BOARD_EXPORT_ROUTES,
+        *GEOJSON_EXPORT_ROUTES,
         Route("/photos/{photo_id:int}/{variant:str}", PhotoFileEndpoint(settings).handle),
         Mount(ASSETS_URL, app=StaticFiles(directory=ASSETS_DIR, check_dir=False)),
     ]
@@ -115,4 +126,4 @@ def app_from_env() -> Starlette:
     `python -m server serve` runs (uvicorn's `factory=True`), logging as the command does."""
     settings = Settings.from_env()
     configure_logging(settings)
-    return create_app(settings)
+    return create_app(settings, schedule=True)

@@ -4,7 +4,8 @@
 the OverdueFilter fields as query parameters (`programmeCodes` and `projectIds` repeated or
 comma-separated, `asOf` as 2020-02-20) and need `Authorization: Bearer <token>` of a
 SUPERVISOR, OFFICE or ADMIN. A bad parameter is answered 400 with a message before anything
-is written; a file is built whole in memory, then sent, so it is never half-written.
+is written; a file is built whole in memory, then sent, so it is never half-written. The
+sheets are print-ready and the downloads named as server/api/spreadsheets.py describes.
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ import datetime as dt
 import io
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import quote
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import PatternFill
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -36,6 +34,7 @@ from server.api.graphql_http import (
     PASSWORD_CHANGE_REQUIRED,
     bearer_token,
 )
+from server.api.spreadsheets import XLSX, download, filter_words, title_text, workbook_bytes
 from server.domain.access import EXPORT_READERS, allowed_before_password_change
 from server.domain.accounts import TokenRefusal, authenticate, token_refusal
 from server.domain.board import BoardRow, board_rows, programme_labels
@@ -46,8 +45,6 @@ from server.domain.overdue import OverdueFilter, days_overdue, ordered, overdue_
 from server.settings import Settings
 
 SIGN_IN = "Sign in first: send Authorization: Bearer <token>."
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DATE_FORMAT = "yyyy-mm-dd"
 KNOWN_PARAMETERS = frozenset(
     {"programmeCodes", "year", "responsibleUnit", "town", "projectIds", "minDaysOverdue", "asOf"}
 )
@@ -240,41 +237,6 @@ def _board_values(row: BoardRow) -> list[Any]:
     ]
 
 
-def workbook_bytes(
-    title: str,
-    header: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    style: Callable[[Any, int, int], None] | None = None,
-) -> bytes:
-    """An xlsx file with a bold, filterable, frozen header row; dates as date cells.
-
-    `style(cell, row_index, column_index)` may decorate data cells (0-based indexes).
-    """
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    bold = Font(bold=True)
-    for column, name in enumerate(header, start=1):
-        sheet.cell(row=1, column=column, value=name).font = bold
-    for row_index, values in enumerate(rows):
-        for column_index, value in enumerate(values):
-            cell = sheet.cell(row=row_index + 2, column=column_index + 1, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # typed text stays text, never a formula
-            if isinstance(value, dt.date):
-                cell.number_format = DATE_FORMAT
-            if style is not None:
-                style(cell, row_index, column_index)
-    last = f"{get_column_letter(len(header))}{len(rows) + 1}"
-    sheet.auto_filter.ref = f"A1:{last}"
-    sheet.freeze_panes = "A2"
-    for index, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, 2 * len(name) + 2)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 # A text cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -295,14 +257,6 @@ def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     for row in rows:
         writer.writerow([_csv_value(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def download(content: bytes, media_type: str, filename: str) -> Response:
-    """A file download of `content` named `filename` (UTF-8 names kept for browsers)."""
-    disposition = f'attachment; filename="{filename.encode("ascii", "ignore").decode()}"; ' + (
-        f"filename*=UTF-8''{quote(filename)}"
-    )
-    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 def _problem(status: int, code: str, message: str) -> Response:
@@ -356,8 +310,13 @@ async def overdue_xlsx(request: Request) -> Response:
         return prepared
     user, flt, _ = prepared
     rows = await overdue_rows(flt, user)
-    content = await run_in_threadpool(workbook_bytes, "逾期节点", OVERDUE_HEADER, rows)
-    return download(content, XLSX, f"逾期节点-{flt.as_of.isoformat()}.xlsx")
+    title = title_text("逾期节点", flt.as_of, filter_words(flt))
+    mark = overdue_mark(OVERDUE_HEADER.index("逾期天数"))
+    content = await run_in_threadpool(
+        workbook_bytes, "逾期节点", title, OVERDUE_HEADER, rows, None, mark
+    )
+    day = flt.as_of.isoformat()
+    return download(content, XLSX, f"逾期节点-{day}.xlsx", f"overdue-{day}.xlsx")
 
 
 async def overdue_csv(request: Request) -> Response:
@@ -368,7 +327,17 @@ async def overdue_csv(request: Request) -> Response:
     user, flt, _ = prepared
     rows = await overdue_rows(flt, user)
     content = await run_in_threadpool(csv_bytes, OVERDUE_HEADER, rows)
-    return download(content, "text/csv; charset=utf-8", f"逾期节点-{flt.as_of.isoformat()}.csv")
+    day = flt.as_of.isoformat()
+    return download(content, "text/csv; charset=utf-8", f"逾期节点-{day}.csv", f"overdue-{day}.csv")
+
+
+def overdue_mark(column: int) -> Callable[[Sequence[Any]], bool]:
+    """A row marker for `write_sheet`: rows whose days-overdue cell (`column`) is above 0."""
+
+    def overdue(values: Sequence[Any]) -> bool:
+        return bool(values[column])
+
+    return overdue
 
 
 _FILL_BY_LABEL = {HEALTH_LABELS[colour]: argb for colour, argb in HEALTH_FILLS.items()}
@@ -393,8 +362,13 @@ async def programme_board_xlsx(request: Request) -> Response:
     user, flt, settings = prepared
     rows = [_board_values(row) for row in await board_rows(flt, user, settings)]
     fill = health_fill(BOARD_HEADER.index("五色状态"))
-    content = await run_in_threadpool(workbook_bytes, "项目挂图", BOARD_HEADER, rows, fill)
-    return download(content, XLSX, f"项目挂图-{flt.as_of.isoformat()}.xlsx")
+    title = title_text("项目挂图", flt.as_of, filter_words(flt, overdue_days=False))
+    mark = overdue_mark(BOARD_HEADER.index("逾期天数"))
+    content = await run_in_threadpool(
+        workbook_bytes, "项目挂图", title, BOARD_HEADER, rows, fill, mark
+    )
+    day = flt.as_of.isoformat()
+    return download(content, XLSX, f"项目挂图-{day}.xlsx", f"programme-board-{day}.xlsx")
 
 
 ROUTES = [

@@ -16,14 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.api.exports import (
-    HEALTH_LABELS,
-    XLSX,
-    download,
-    health_fill,
-    prepare_export,
-    workbook_bytes,
-)
+from server.api.exports import HEALTH_LABELS, health_fill, prepare_export
+from server.api.spreadsheets import XLSX, download, filter_words, title_text, workbook_bytes
 from server.domain.labour_board import LabourRow, labour_rows
 from server.domain.models.daily_reports import TRADE_LABELS
 
@@ -82,8 +76,10 @@ async def daily_labour_xlsx(request: Request) -> Response:
     user, flt, settings = prepared
     rows = [labour_values(row) for row in await labour_rows(flt, user, settings)]
     fill = health_fill(LABOUR_HEADER.index("五色状态"))
-    content = await run_in_threadpool(workbook_bytes, "每日到岗", LABOUR_HEADER, rows, fill)
-    return download(content, XLSX, f"每日到岗-{flt.as_of.isoformat()}.xlsx")
+    title = title_text("每日到岗", flt.as_of, filter_words(flt, overdue_days=False))
+    content = await run_in_threadpool(workbook_bytes, "每日到岗", title, LABOUR_HEADER, rows, fill)
+    day = flt.as_of.isoformat()
+    return download(content, XLSX, f"每日到岗-{day}.xlsx", f"daily-labour-{day}.xlsx")
 
 
 ROUTES = [Route("/exports/daily-labour.xlsx", daily_labour_xlsx, methods=["GET"])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -10,7 +11,7 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from server.domain import health
+from server.domain import board_history, health
 from server.domain.access import ProjectScope
 from server.domain.columns import column_length
 from server.domain.health import Cutoffs, Health
@@ -67,9 +68,10 @@ class ProjectFilter:
 
 
 async def _filtered(
-    queryset: QuerySet[Project], flt: ProjectFilter, cutoffs: Cutoffs
+    queryset: QuerySet[Project], flt: ProjectFilter, cutoffs: Cutoffs, as_of: dt.date | None
 ) -> QuerySet[Project]:
-    """`queryset` narrowed by a checked filter; health is decided by the database."""
+    """`queryset` narrowed by a checked filter; health is decided by the database (by the
+    snapshots of `as_of`, when given)."""
     if flt.programme_codes is not None or flt.year is not None:
         in_programme = Project.all()
         if flt.programme_codes is not None:
@@ -86,7 +88,7 @@ async def _filtered(
     if flt.search:
         text = flt.search.strip()
         queryset = queryset.filter(Q(code__icontains=text) | Q(name__icontains=text))
-    if flt.health is not None:
+    if flt.health is not None and as_of is None:
         queryset = queryset.filter(id__in=await health.ids_with_health(flt.health, cutoffs))
     return queryset
 
@@ -97,18 +99,27 @@ async def project_list(
     flt: ProjectFilter | None = None,
     order: ProjectOrder = ProjectOrder.CODE,
     programme_id: int | None = None,
+    as_of: dt.date | None = None,
 ) -> QuerySet[Project]:
     """The visible projects (of one programme when `programme_id` is given) that pass a
-    checked filter, in `order`, as a queryset to page; colours as of `cutoffs`."""
+    checked filter, in `order`, as a queryset to page; colours as of `cutoffs`.
+
+    With `as_of` (a past day), the board as it stood then: only the projects with a snapshot
+    of that day, their health filtered and ordered as the snapshots recorded it.
+    """
     queryset = Project.all()
     if programme_id is not None:
         members = Project.filter(programmes__id=programme_id).values("id")
         queryset = Project.filter(id__in=Subquery(members))
     queryset = scope.filter(queryset, "id")
     if flt is not None:
-        queryset = await _filtered(queryset, flt, cutoffs)
+        queryset = await _filtered(queryset, flt, cutoffs, as_of)
+    if as_of is not None:
+        healths = flt.health if flt is not None else None
+        queryset = queryset.filter(id__in=await board_history.ids_on_board(as_of, healths))
     if order == ProjectOrder.HEALTH:
-        queryset = queryset.annotate(health_rank=health.health_rank(cutoffs))
+        rank = health.health_rank(cutoffs) if as_of is None else board_history.snapshot_rank(as_of)
+        queryset = queryset.annotate(health_rank=rank)
         return queryset.order_by("health_rank", "code")
     if order == ProjectOrder.NAME:
         return queryset.order_by("name", "code")

@@ -44,6 +44,11 @@ def no_variables(world: World) -> dict[str, Any]:
     return {}
 
 
+def this_week(world: World) -> dict[str, Any]:
+    """The window of the last seven days and today."""
+    return {"f": (TODAY - dt.timedelta(days=7)).isoformat(), "t": TODAY.isoformat()}
+
+
 def project_b_only(world: World) -> dict[str, Any]:
     """A list filter on project B."""
     return {"f": {"projectIds": [world.ids["project B"]]}}
@@ -159,6 +164,16 @@ READS: dict[str, tuple[str, Ids, tuple[str | int, ...]]] = {
         ("labourAlert", "days"),
     ),
     "milestone A reviews": (on("Milestone", "reviews { id }"), of("milestone A"), ("reviews",)),
+    "boardChanges ticketsOpened": (
+        "query($f: Date!, $t: Date!) { boardChanges(from: $f, to: $t) { ticketsOpened { id } } }",
+        this_week,
+        ("boardChanges", "ticketsOpened"),
+    ),
+    "boardChanges reviewsIssued": (
+        "query($f: Date!, $t: Date!) { boardChanges(from: $f, to: $t) { reviewsIssued { id } } }",
+        this_week,
+        ("boardChanges", "reviewsIssued"),
+    ),
     "users count": ("{ users { totalCount } }", no_variables, ("users", "totalCount")),
     "manager_b's sessions": (on("User", "sessions { id }"), of("user manager_b"), ("sessions",)),
     "auditLog uploads": (

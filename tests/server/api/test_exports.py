@@ -63,7 +63,7 @@ def _sheet(response: httpx.Response) -> openpyxl.worksheet.worksheet.Worksheet:
 async def test_overdue_xlsx(client: httpx.AsyncClient, supervisor: Account) -> None:
     await _zone()
     sheet = _sheet(await _get(client, "/exports/overdue.xlsx", supervisor, asOf="2020-03-01"))
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))  # row 1 is the title
     assert rows[0][:2] == ("项目编号", "项目名称") and rows[0][-1] == "逾期天数"
     assert rows[1] == (
         "A-01",
@@ -78,9 +78,9 @@ async def test_overdue_xlsx(client: httpx.AsyncClient, supervisor: Account) -> N
     )
     assert rows[2][0] == "B-01" and rows[2][2] == "1050(2020), 1090(2020)" and rows[2][-1] == 3
     assert len(rows) == 3
-    assert sheet["G2"].is_date and sheet["H2"].number_format == "yyyy-mm-dd"
-    assert sheet.auto_filter.ref == "A1:I3"
-    assert sheet["A1"].font.bold
+    assert sheet["G3"].is_date and sheet["H3"].number_format == "yyyy-mm-dd"
+    assert sheet.auto_filter.ref == "A2:I4"
+    assert sheet["A2"].font.bold
 
     filtered = _sheet(
         await _get(
@@ -92,9 +92,9 @@ async def test_overdue_xlsx(client: httpx.AsyncClient, supervisor: Account) -> N
             minDaysOverdue="2",
         )
     )
-    assert [r[0] for r in filtered.iter_rows(min_row=2, values_only=True)] == ["B-01"]
+    assert [r[0] for r in filtered.iter_rows(min_row=3, values_only=True)] == ["B-01"]
     empty = _sheet(await _get(client, "/exports/overdue.xlsx", supervisor, programmeCodes="x"))
-    assert list(empty.iter_rows(values_only=True))[1:] == []
+    assert list(empty.iter_rows(min_row=3, values_only=True)) == []
 
 
 async def test_overdue_csv_keeps_chinese(client: httpx.AsyncClient, office: Account) -> None:
@@ -124,7 +124,7 @@ async def test_programme_board(
     await factories.ticket(zone["road"], reporter.user, Severity.CRITICAL)
     await factories.ticket(zone["road"], reporter.user, Severity.LOW)
     sheet = _sheet(await _get(client, "/exports/programme-board.xlsx", admin, asOf="2020-03-01"))
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))  # row 1 is the title
     assert rows[0][5] == "五色状态" and len(rows) == 4
     by_code = {row[0]: row for row in rows[1:]}
     plant = by_code["A-01"]
@@ -133,19 +133,19 @@ async def test_programme_board(
     road = by_code["B-01"]
     assert road[5] == "红" and road[8] == 3 and road[9] == 2 and road[10] is None
     assert by_code["C-01"][5] == "蓝" and by_code["C-01"][6] is None
-    fills = {sheet.cell(row=i, column=1).value: sheet.cell(row=i, column=6) for i in (2, 3, 4)}
+    fills = {sheet.cell(row=i, column=1).value: sheet.cell(row=i, column=6) for i in (3, 4, 5)}
     assert fills["A-01"].fill.fgColor.rgb == "FFFF0000"
     assert fills["C-01"].fill.fgColor.rgb == "FF4F81BD"
     assert fills["A-01"].fill.fill_type == "solid"
-    assert sheet["H2"].is_date
-    assert sheet.auto_filter.ref == "A1:L4"
+    assert sheet["H3"].is_date
+    assert sheet.auto_filter.ref == "A2:L5"
 
     only = _sheet(
         await _get(
             client, "/exports/programme-board.xlsx", admin, programmeCodes="1050", year="2020"
         )
     )
-    assert [r[0] for r in only.iter_rows(min_row=2, values_only=True)] == ["B-01"]
+    assert [r[0] for r in only.iter_rows(min_row=3, values_only=True)] == ["B-01"]
 
 
 async def test_exports_need_an_office_role(
@@ -196,7 +196,7 @@ async def test_text_that_looks_like_a_formula_stays_text(
     await factories.milestone(project, AS_OF - dt.timedelta(days=5), title="-2+3")
     params = {"asOf": "2020-03-01"}
     sheet = _sheet(await _get(client, "/exports/overdue.xlsx", office, **params))
-    name_cell = sheet.cell(row=2, column=2)
+    name_cell = sheet.cell(row=3, column=2)
     assert (name_cell.value, name_cell.data_type) == (trap, "s")
     csv_response = await _get(client, "/exports/overdue.csv", office, **params)
     row = csv_response.content.decode("utf-8-sig").splitlines()[1]

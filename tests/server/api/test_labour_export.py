@@ -35,7 +35,7 @@ query($day: Date!) {
 def _rows(response: httpx.Response) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    values = list(sheet.iter_rows(values_only=True))
+    values = list(sheet.iter_rows(min_row=2, values_only=True))  # row 1 is the title
     assert values[0] == LABOUR_HEADER
     return [dict(zip(LABOUR_HEADER, row, strict=True)) for row in values[1:]]
 

@@ -29,6 +29,7 @@ How to read a cell:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -49,6 +50,7 @@ from tests.access_table.asking import (
 )
 from tests.access_table.world import (
     CALLERS,
+    TODAY,
     Row,
     World,
     build_world,
@@ -58,6 +60,7 @@ from tests.access_table.world import (
 from tests.conftest import MakeAccount, empty_database
 
 Y, _ = SEEN, HIDDEN
+WEEK_AGO = TODAY - dt.timedelta(days=7)
 FORBID, NOPE, UNAUTH = "FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"
 
 # fmt: off
@@ -121,6 +124,8 @@ LISTS: dict[str, Row] = {
     "project A labourAlert":     ("null", "null", "null", "null", "null", _,      _,      _),
     "project B labourAlert days":("3",    "3",    "3",    "3",    _,      "3",    _,      _),
     "milestone A reviews":       ("A",    "A",    "A",    "A",    "A",    _,      _,      _),
+    "boardChanges ticketsOpened": ("A B", "A B",  "A B",  "A",    "A",    "B",    UNAUTH, UNAUTH),
+    "boardChanges reviewsIssued": ("A B", "A B",  "A B",  "A B",  "A",    "B",    UNAUTH, UNAUTH),
     "users count":               ("7",    "7",    "7",    FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
     "manager_b's sessions":      ("manager_b", "", "", "",   "",     "manager_b", _,  _),
     "auditLog uploads":          ("2",    FORBID, "2",    FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
@@ -140,6 +145,9 @@ EXPORTS: dict[str, Row] = {
     "/exports/overdue.csv":          ("200", "200", "200", "403", "403", "403", "401", "401"),
     "/exports/programme-board.xlsx": ("200", "200", "200", "403", "403", "403", "401", "401"),
     "/exports/daily-labour.xlsx":    ("200", "200", "200", "403", "403", "403", "401", "401"),
+    "/exports/projects.geojson":     ("200", "200", "200", "403", "403", "403", "401", "401"),
+    f"/exports/weekly-board.xlsx?from={WEEK_AGO}&to={TODAY}":
+                                     ("200", "200", "200", "403", "403", "403", "401", "401"),
 }
 
 # --- writes: a fresh world for each cell -------------------------------------------------------

@@ -11,6 +11,7 @@ the list's and are judged against today.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, fields
 
 from server.domain.rows.plans import MilestoneRow
@@ -28,7 +29,11 @@ class MilestoneAsOf(MilestoneRow):
     @classmethod
     def judged(cls, row: MilestoneRow, as_of: dt.date) -> MilestoneAsOf:
         """`row` judged as of `as_of`."""
-        return cls(*(getattr(row, field.name) for field in fields(MilestoneRow)), as_of=as_of)
+        return cls(*_row_values(row), as_of=as_of)
+
+
+_row_values = operator.attrgetter(*(field.name for field in fields(MilestoneRow)))
+"""A milestone row's values in column order, read in one C call (50 rows a page)."""
 
 
 def judged_on(milestone: MilestoneRow, today: dt.date) -> dt.date:

@@ -10,7 +10,7 @@ from graphene import ResolveInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from schema.errors import UserError
+from schema.errors import UserError, errors_field
 from schema.permissions import check_permission
 from server.domain.errors import Problem, Refused
 from server.domain.models import Role, User
@@ -102,3 +102,17 @@ def mutation(
         return field
 
     return decorate
+
+
+class OkPayload(graphene.ObjectType):
+    """Base of the payloads that only say whether the change was made (`ok`) or why not."""
+
+    class Meta:
+        abstract = True
+
+    ok = graphene.Boolean(required=True, description="True when the change was made.")
+    errors = errors_field()
+
+    @staticmethod
+    def resolve_ok(root: OkPayload, info: ResolveInfo) -> bool:
+        return bool(root.ok)

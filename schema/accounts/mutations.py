@@ -10,7 +10,7 @@ from graphene import ResolveInfo
 
 from schema.accounts.types import User
 from schema.errors import errors_field
-from schema.mutations import mutation
+from schema.mutations import OkPayload, mutation
 from schema.scalars import DateTime
 from server.domain import accounts, models
 from server.domain.access import EVERYONE_SIGNED_IN
@@ -43,15 +43,8 @@ class LoginPayload(graphene.ObjectType):
         return bool(root.must_change_password)
 
 
-class LogoutPayload(graphene.ObjectType):
-    """Result of `logout`."""
-
-    ok = graphene.Boolean(required=True, description="True when the token was revoked.")
-    errors = errors_field()
-
-    @staticmethod
-    def resolve_ok(root: LogoutPayload, info: ResolveInfo) -> bool:
-        return bool(root.ok)
+class LogoutPayload(OkPayload):
+    """Result of `logout`: `ok` once the token is revoked."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from graphene import ResolveInfo
 
 from schema.accounts.types import Role, User
 from schema.errors import errors_field
-from schema.mutations import mutation
+from schema.mutations import OkPayload, mutation
 from schema.projects.types import enum_value
 from schema.relay import input_id
 from server.domain import accounts, models, passwords, people, sessions
@@ -90,26 +90,12 @@ class ResetPasswordPayload(graphene.ObjectType):
     errors = errors_field()
 
 
-class ChangePasswordPayload(graphene.ObjectType):
-    """Result of changePassword."""
-
-    ok = graphene.Boolean(required=True, description="True when the password was changed.")
-    errors = errors_field()
-
-    @staticmethod
-    def resolve_ok(root: ChangePasswordPayload, info: ResolveInfo) -> bool:
-        return bool(root.ok)
+class ChangePasswordPayload(OkPayload):
+    """Result of changePassword: `ok` once the password is changed."""
 
 
-class RevokeSessionPayload(graphene.ObjectType):
-    """Result of revokeSession."""
-
-    ok = graphene.Boolean(required=True, description="True when the session was ended.")
-    errors = errors_field()
-
-    @staticmethod
-    def resolve_ok(root: RevokeSessionPayload, info: ResolveInfo) -> bool:
-        return bool(root.ok)
+class RevokeSessionPayload(OkPayload):
+    """Result of revokeSession: `ok` once the session has ended."""
 
 
 @dataclass(frozen=True)

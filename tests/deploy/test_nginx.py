@@ -2,8 +2,10 @@
 that reads the client address the service's way forwards X-Forwarded-For, X-Forwarded-Proto and
 X-Request-ID, redirects plain HTTP, takes large uploads and logs no query string.
 
-Needs the `nginx` binary; in CI (CI=true, as root) the test installs nginx-light with apt-get,
-elsewhere it skips with the reason. Every wait is bounded.
+Needs the `nginx` binary and `openssl` (for a test certificate). nginx is not a dependency of
+the service, only of this optional deployment, so the issue asks for the test "where nginx can
+be installed": in CI (CI=true, as root) it installs nginx-light with apt-get, and where nginx is
+absent and cannot be installed it skips, naming why. Every wait is bounded.
 """
 
 from __future__ import annotations

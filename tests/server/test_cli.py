@@ -157,6 +157,30 @@ def test_disable_user_keeps_the_last_admin_and_lists_the_state(workdir: Path) ->
     assert "disabled" in leaver and "OFFICE" in leaver
 
 
+def test_snapshot_board_refuses_bad_days_and_writes_a_past_one(workdir: Path) -> None:
+    for args, message in (
+        (("--date", "2020-02-30"), "not a date"),
+        (("--date", "\x01"), "not a date"),
+        (("--from", "2020-03-01"), "both --from and --to"),
+        (("--date", "2999-01-01"), "has not ended yet"),
+        (("--from", "2020-03-09", "--to", "2020-03-01"), "ends before it starts"),
+        (("--from", "2000-01-01", "--to", "2020-01-01"), "at most"),
+    ):
+        result = run_cli(workdir, "snapshot-board", *args)
+        assert result.returncode != 0, args
+        assert message in result.stderr, (args, result.stderr)
+    with sqlite3.connect(workdir / "cli.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM board_snapshot").fetchone() == (0,)
+    seeded = run_cli(workdir, "seed-demo")
+    assert seeded.returncode == 0, seeded.stderr
+    first = run_cli(workdir, "snapshot-board", "--date", "2020-03-01")
+    assert first.returncode == 0, first.stderr
+    assert "2020-03-01: wrote 0 lines" in first.stdout  # the demo's projects came later
+    assert "JK-1090-001 2020-03-01..2020-03-01: the project did not exist yet" in first.stdout
+    again = run_cli(workdir, "snapshot-board", "--date", "2020-03-01")
+    assert again.returncode == 0 and "written 0" in again.stdout
+
+
 def test_print_schema(workdir: Path) -> None:
     result = run_cli(workdir, "print-schema")
     assert result.returncode == 0

@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise.models import Model
 
+from server.domain import journal
 from server.domain.columns import columns_of
 from server.domain.models import AuditEntry, User
 
@@ -55,7 +56,8 @@ async def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit entry for a change to `obj`."""
+    """Append one audit entry for a change to `obj`, and note the change in the sync journal."""
+    await journal.note_object(obj)
     return await AuditEntry.create(
         actor=actor,
         action=action,

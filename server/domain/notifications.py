@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from tortoise.queryset import QuerySet
 
-from server.domain import audit
+from server.domain import audit, journal
 from server.domain.clock import utc_now
 from server.domain.errors import Problem, Refused
 from server.domain.models import Notification, ShortageTicket, User
@@ -38,15 +38,11 @@ async def notify(
     """
     created = []
     for user_id in dict.fromkeys(_user_id(r) for r in recipients):
-        created.append(
-            await Notification.create(
-                user_id=user_id,
-                kind=kind,
-                message=message,
-                ticket=ticket,
-                subject_id=subject_id,
-            )
+        notification = await Notification.create(
+            user_id=user_id, kind=kind, message=message, ticket=ticket, subject_id=subject_id
         )
+        await journal.note_object(notification)
+        created.append(notification)
     return created
 
 

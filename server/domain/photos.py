@@ -15,6 +15,7 @@ import anyio.to_thread
 from tortoise.transactions import in_transaction
 
 from media import MediaStore, ProcessedImage, Variant
+from server.domain import journal
 from server.domain.audit import record
 from server.domain.errors import Refused
 from server.domain.idempotency import KeyUse, remember_result
@@ -184,4 +185,6 @@ async def proof_photos(
 async def link_proof_photos(photos: list[Photo], milestone: Milestone) -> None:
     """Link photos to a milestone as proof of its completion."""
     if photos:
-        await Photo.filter(id__in=[photo.id for photo in photos]).update(milestone_id=milestone.id)
+        ids = [photo.id for photo in photos]
+        await Photo.filter(id__in=ids).update(milestone_id=milestone.id)
+        await journal.note("Photo", ids, project_id=milestone.project_id)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.domain import audit
+from server.domain import audit, journal
 from server.domain.access import Access
 from server.domain.errors import Problems
 from server.domain.models import Programme, Project, Role, User
@@ -216,9 +216,13 @@ async def set_site_managers(
     problems = Problems()
     managers = await _site_managers(user_ids, problems, "userIds")
     problems.raise_if_any()
+    previous = await project.site_managers.all().values_list("id", flat=True)
     await project.site_managers.clear()
     if managers:
         await project.site_managers.add(*managers)
+    await journal.note_sight_changed(
+        "Project", project.id, project.id, [*previous, *(m.id for m in managers)]
+    )
     after = await _snapshot(project)
     await audit.record(access.user, "project.site_managers", project, before=before, after=after)
     return project

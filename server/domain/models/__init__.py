@@ -19,6 +19,7 @@ from server.domain.models.plans import (
     TaskSheet,
 )
 from server.domain.models.supervision import SupervisionReview
+from server.domain.models.sync import JournalEntry, JournalHorizon, PersistedQuery
 from server.domain.models.tickets import (
     OPEN_STATUSES,
     Severity,
@@ -37,11 +38,14 @@ __all__ = [
     "DailyReport",
     "DailyReportTrade",
     "IdempotencyRecord",
+    "JournalEntry",
+    "JournalHorizon",
     "LoginFailure",
     "Milestone",
     "MilestoneDependency",
     "MilestoneStatus",
     "Notification",
+    "PersistedQuery",
     "Phase",
     "Photo",
     "Programme",

@@ -78,6 +78,8 @@ class DailyReport(Model):
     )
     reported_at = fields.DatetimeField(auto_now_add=True)
     amended_at = fields.DatetimeField(null=True)
+    version = fields.IntField(default=0, db_default=0)
+    """Raised by one at each amendment; an amendment names the version it was made against."""
     photos: fields.ManyToManyRelation = fields.ManyToManyField(
         "models.Photo", related_name="daily_reports", through="daily_report_photo"
     )

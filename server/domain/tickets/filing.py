@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from server.domain import audit, idempotency, photos, report_reads
+from server.domain import audit, idempotency, journal, photos, report_reads
 from server.domain.access import Access, access_of, acting_user
 from server.domain.errors import Problems, Refused
 from server.domain.models import (
@@ -227,7 +227,9 @@ async def create_ticket(
         ticket=ticket, actor=user, action="CREATE", from_status=None, to_status=ticket.status
     )
     if linked:
-        await Photo.filter(id__in=[photo.id for photo in linked]).update(ticket_id=ticket.id)
+        linked_ids = [photo.id for photo in linked]
+        await Photo.filter(id__in=linked_ids).update(ticket_id=ticket.id)
+        await journal.note("Photo", linked_ids, project_id=ticket.project_id)
     try:
         await idempotency.remember_result(key_use, ticket.id)
     except IntegrityError:

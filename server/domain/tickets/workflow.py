@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from server.domain import audit
+from server.domain import audit, journal
 from server.domain.access import TICKET_ASSIGNEES, TICKET_OFFICE, Access, access_of, acting_user
 from server.domain.clock import utc_now
 from server.domain.errors import Problems, Refused
@@ -217,6 +217,9 @@ async def transition_ticket(actor: User | Access, request: TransitionRequest) ->
         to_status=target,
         note=clean_text(request.note),
     )
+    if request.action == TicketAction.ASSIGN:
+        parties = (ticket.assignee_id, request.assignee_id)
+        await journal.note_sight_changed("ShortageTicket", ticket.id, ticket.project_id, parties)
     ticket = await ShortageTicket.get(id=ticket.id)
     await _tell_parties(user, ticket, request.action, source)
     await audit.record(user, TRANSITION_OPERATION, ticket, before=before)

@@ -19,6 +19,7 @@ from schema import (
     projects,
     schedule,
     supervision,
+    sync,
     tickets,
 )
 from schema.errors import ApiError
@@ -35,6 +36,7 @@ DOMAINS = (
     daily_reports,
     people,
     board,
+    sync,
 )
 
 

@@ -25,6 +25,7 @@ class ErrorCode(graphene.Enum):
     TOO_COMPLEX = "TOO_COMPLEX"
     UNAVAILABLE = "UNAVAILABLE"
     PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
+    SYNC_TOKEN_EXPIRED = "SYNC_TOKEN_EXPIRED"
 
     @property
     def description(self) -> str:
@@ -45,6 +46,7 @@ _ERROR_CODES = {
     "TOO_COMPLEX": "The request is over its cost budget.",
     "UNAVAILABLE": "The database or storage is unreachable for now; retry later.",
     "PASSWORD_CHANGE_REQUIRED": "Change the password first (changePassword).",
+    "SYNC_TOKEN_EXPIRED": "The sync token can no longer be answered: sync again without one.",
 }
 
 

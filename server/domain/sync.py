@@ -1,0 +1,367 @@
+"""Offline catch-up: what changed in a viewer's world since their sync token.
+
+A phone that was offline asks `changes(since: token)` and gets, page by page, every object of
+its working set that changed (as an upsert) and every object it must drop (as a tombstone:
+deleted, or no longer visible to it), ending with the token to ask from next time. Without a
+token it gets the whole working set, type by type, and then carries on from the journal
+position read when that first page was served, so nothing written meanwhile is missed.
+
+The rules:
+
+- The working set is what the viewer may see (`server.domain.access`) of `journal.SYNCED_TYPES`:
+  site managers their projects and everything in them, coordinators every project but only the
+  tickets handed to them, everyone else every project; each viewer their own notifications.
+- Changes come from the journal in `seq` order. Entries addressed to one viewer mark that their
+  sight of the object changed: a project they were given arrives whole (with everything in it),
+  and one taken away leaves as NOT_VISIBLE tombstones for it and everything in it. A ticket
+  handed to or away from a coordinator works the same way.
+- A token names its viewer and role: it answers only them, and a role change means a resync.
+  The journal is pruned after `sync_retention_days`; a token from before the horizon has
+  expired (SYNC_TOKEN_EXPIRED) and the app starts again without one.
+- Tokens are plain positions, not server state: they survive restarts and work on any worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from server.domain import journal
+from server.domain.access import ProjectScope, project_scope
+from server.domain.clock import utc_now
+from server.domain.errors import Refused
+from server.domain.models import JournalEntry, JournalHorizon, Role, User
+from server.domain.rawsql import fetch
+
+DEFAULT_PAGE = 100
+MAX_PAGE = 100
+"""Objects (or journal entries) per page: the budget of one answer on a weak network."""
+
+_TOKEN_PREFIX = "s1."
+_TABLES: dict[str, str] = {
+    "Programme": "programme",
+    "Project": "project",
+    "TaskSheet": "task_sheet",
+    "Phase": "phase",
+    "Milestone": "milestone",
+    "ShortageTicket": "shortage_ticket",
+    "Photo": "photo",
+    "SupervisionReview": "supervision_review",
+    "DailyReport": "daily_report",
+    "Notification": "notification",
+}
+_PROJECT_PARTS: tuple[str, ...] = tuple(
+    name for name in journal.SYNCED_TYPES if name not in ("Programme", "Project", "Notification")
+)
+"""The types that belong to one project, which travel with it when sight of it changes."""
+
+
+class TombstoneReason(StrEnum):
+    """Why the phone must drop an object."""
+
+    DELETED = "DELETED"
+    NOT_VISIBLE = "NOT_VISIBLE"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """One object to send whole: its type and id."""
+
+    typename: str
+    object_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """One object the phone must drop, and why."""
+
+    typename: str
+    object_id: int
+    reason: TombstoneReason
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """One page of changes: what to upsert, what to drop, and the token to ask with next."""
+
+    upserts: list[ObjectRef]
+    tombstones: list[Tombstone]
+    next_token: str
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SyncToken:
+    """A position in a viewer's catch-up.
+
+    While the whole working set is being sent (`type_index` < number of synced types), the
+    position is the type and the last id sent; `seq` is the journal position read when it
+    started. After that, `seq` is the last journal entry sent.
+    """
+
+    user_id: int
+    role: str
+    seq: int
+    type_index: int
+    after_id: int
+
+    @property
+    def sending_everything(self) -> bool:
+        """True while the whole working set is still being sent."""
+        return self.type_index < len(journal.SYNCED_TYPES)
+
+    def encode(self) -> str:
+        """The opaque string the client keeps."""
+        raw = f"{self.user_id}.{self.role}.{self.seq}.{self.type_index}.{self.after_id}"
+        return _TOKEN_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_token(text: str, viewer: User) -> SyncToken:
+    """The position `text` names; Refused INVALID for a string this server did not give out and
+    SYNC_TOKEN_EXPIRED for one of another viewer or role (the app then starts again)."""
+    token = _parse(text)
+    if token is None:
+        raise Refused("INVALID", "`since` is not a sync token this server gave out.", "since")
+    if token.user_id != viewer.id or token.role != viewer.role.value:
+        raise _expired("This sync token was given to another account or role")
+    return token
+
+
+def _parse(text: str) -> SyncToken | None:
+    if not text.startswith(_TOKEN_PREFIX) or len(text) > 200:
+        return None
+    body = text[len(_TOKEN_PREFIX) :]
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("ascii")
+        user, role, seq, type_index, after = raw.split(".")
+        numbers = [int(user), int(seq), int(type_index), int(after)]
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    if min(numbers) < 0 or role not in Role.__members__ or numbers[2] > len(_TABLES):
+        return None
+    return SyncToken(numbers[0], role, numbers[1], numbers[2], numbers[3])
+
+
+def _expired(reason: str) -> Refused:
+    return Refused(
+        "SYNC_TOKEN_EXPIRED",
+        f"{reason}: call `changes` without `since` to load the working set again.",
+        "since",
+    )
+
+
+async def changes(viewer: User, since: str | None, first: int | None = None) -> ChangePage:
+    """The next page of changes in `viewer`'s world after `since` (None: from the start)."""
+    size = _page_size(first)
+    if since is None:
+        start = SyncToken(viewer.id, viewer.role.value, await journal.version(), 0, 0)
+        return await _working_set_page(viewer, start, size)
+    token = decode_token(since, viewer)
+    if token.seq < await journal.horizon():
+        raise _expired("This sync token is older than the changes the server keeps")
+    if token.sending_everything:
+        return await _working_set_page(viewer, token, size)
+    return await _journal_page(viewer, token, size)
+
+
+def _page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if not 1 <= first <= MAX_PAGE:
+        raise Refused("INVALID", f"`first` must be between 1 and {MAX_PAGE}.", "first")
+    return first
+
+
+# --- the whole working set ------------------------------------------------------------------
+
+
+async def _working_set_page(viewer: User, token: SyncToken, size: int) -> ChangePage:
+    """Up to `size` objects of the working set after the token's position, type by type."""
+    upserts: list[ObjectRef] = []
+    type_index, after_id = token.type_index, token.after_id
+    while type_index < len(journal.SYNCED_TYPES) and len(upserts) < size:
+        typename = journal.SYNCED_TYPES[type_index]
+        room = size - len(upserts)
+        ids = await visible_ids(viewer, typename, after_id=after_id, limit=room + 1)
+        upserts.extend(ObjectRef(typename, i) for i in ids[:room])
+        if len(ids) > room:
+            after_id = ids[room - 1]
+            break
+        type_index, after_id = type_index + 1, 0
+    following = SyncToken(viewer.id, viewer.role.value, token.seq, type_index, after_id)
+    if following.sending_everything:
+        return ChangePage(upserts, [], following.encode(), True)
+    has_more = await journal.version() > token.seq
+    return ChangePage(upserts, [], following.encode(), has_more)
+
+
+async def visible_ids(
+    viewer: User,
+    typename: str,
+    *,
+    after_id: int = 0,
+    limit: int | None = None,
+    among: list[int] | None = None,
+    project_id: int | None = None,
+) -> list[int]:
+    """Ids of the `typename` objects `viewer` may see, in id order: after `after_id`, at most
+    `limit`, only those in `among` or in project `project_id` when given."""
+    table = _TABLES[typename]
+    params: dict[str, Any] = {"after": after_id}
+    sql = f"SELECT id FROM {table} WHERE id > :after"
+    sql += _visibility_sql(viewer, typename, params)
+    if among is not None:
+        params["among"] = among
+        sql += " AND id IN (:among)"
+    if project_id is not None:
+        params["project"] = project_id
+        sql += " AND " + ("id" if typename == "Project" else "project_id") + " = :project"
+    sql += " ORDER BY id"
+    if limit is not None:
+        params["limit"] = limit
+        sql += " LIMIT :limit"
+    return [row["id"] for row in await fetch(sql, params)]
+
+
+def _visibility_sql(viewer: User, typename: str, params: dict[str, Any]) -> str:
+    """The condition that keeps only what `viewer` may see of `typename`'s table."""
+    if typename == "Programme":
+        return ""
+    if typename == "Notification":
+        params["viewer"] = viewer.id
+        return " AND user_id = :viewer"
+    if typename == "ShortageTicket" and viewer.role == Role.COORDINATOR:
+        params["viewer"] = viewer.id
+        return " AND assignee_id = :viewer"
+    scope: ProjectScope = project_scope(viewer)
+    return scope.sql("id" if typename == "Project" else "project_id", params)
+
+
+# --- changes from the journal -----------------------------------------------------------------
+
+
+async def _journal_page(viewer: User, token: SyncToken, size: int) -> ChangePage:
+    """What changed after the token's journal position, one page of entries in `seq` order."""
+    entries = await _entries_after(viewer, token.seq, size + 1)
+    has_more = len(entries) > size
+    entries = entries[:size]
+    decisions = await _decide(viewer, entries)
+    upserts = [ref for ref, drop in decisions.items() if drop is None]
+    tombstones = [
+        Tombstone(ref.typename, ref.object_id, drop)
+        for ref, drop in decisions.items()
+        if drop is not None
+    ]
+    last = entries[-1]["seq"] if entries else token.seq
+    following = SyncToken(viewer.id, viewer.role.value, last, len(journal.SYNCED_TYPES), 0)
+    return ChangePage(upserts, tombstones, following.encode(), has_more)
+
+
+async def _entries_after(viewer: User, seq: int, limit: int) -> list[dict[str, Any]]:
+    """The journal entries after `seq` that may concern `viewer`, oldest first."""
+    params: dict[str, Any] = {
+        "since": seq,
+        "types": list(journal.SYNCED_TYPES),
+        "viewer": viewer.id,
+        "limit": limit,
+    }
+    shared = "user_id IS NULL"
+    in_scope = project_scope(viewer).sql("project_id", params).removeprefix(" AND ")
+    if in_scope:
+        shared += f" AND (typename = 'Programme' OR {in_scope})"
+    sql = (
+        "SELECT seq, typename, object_id, project_id, user_id, deleted FROM journal_entry"
+        f" WHERE seq > :since AND typename IN (:types) AND (({shared}) OR user_id = :viewer)"
+        " ORDER BY seq LIMIT :limit"
+    )
+    return list(await fetch(sql, params))
+
+
+async def _decide(
+    viewer: User, entries: list[dict[str, Any]]
+) -> dict[ObjectRef, TombstoneReason | None]:
+    """For each object the entries name, in the order last named: None to send it, or why the
+    phone must drop it. Entries about what the viewer never saw and still does not see are
+    left out."""
+    latest: dict[ObjectRef, bool] = {}  # deleted, as the last entry says
+    sight_changed: set[ObjectRef] = set()
+    for entry in entries:
+        ref = ObjectRef(entry["typename"], entry["object_id"])
+        latest.pop(ref, None)
+        latest[ref] = bool(entry["deleted"])
+        if entry["user_id"] is not None and ref.typename not in journal.PERSONAL_TYPES:
+            sight_changed.add(ref)
+    visible = await _visible_among(viewer, latest)
+    decisions: dict[ObjectRef, TombstoneReason | None] = {}
+    for ref, deleted in latest.items():
+        whole_project = ref in sight_changed and ref.typename == "Project"
+        if ref in visible:
+            decisions.pop(ref, None)
+            decisions[ref] = None
+            if whole_project:
+                for part in await _project_parts(viewer, ref.object_id, visible=True):
+                    decisions.pop(part, None)
+                    decisions[part] = None
+        elif deleted:
+            decisions[ref] = TombstoneReason.DELETED
+        elif ref in sight_changed:
+            decisions[ref] = TombstoneReason.NOT_VISIBLE
+            if whole_project:
+                for part in await _project_parts(viewer, ref.object_id, visible=False):
+                    decisions[part] = TombstoneReason.NOT_VISIBLE
+    return decisions
+
+
+async def _visible_among(viewer: User, refs: dict[ObjectRef, Any]) -> set[ObjectRef]:
+    """The objects among `refs` that exist and `viewer` may see (one statement per type)."""
+    by_type: dict[str, list[int]] = {}
+    for ref in refs:
+        by_type.setdefault(ref.typename, []).append(ref.object_id)
+    found: set[ObjectRef] = set()
+    for typename, ids in by_type.items():
+        found.update(ObjectRef(typename, i) for i in await visible_ids(viewer, typename, among=ids))
+    return found
+
+
+async def _project_parts(viewer: User, project_id: int, *, visible: bool) -> list[ObjectRef]:
+    """Everything in the project: what `viewer` may see of it, or all of it (to drop)."""
+    parts: list[ObjectRef] = []
+    for typename in _PROJECT_PARTS:
+        if visible:
+            ids = await visible_ids(viewer, typename, project_id=project_id)
+        else:
+            rows = await fetch(
+                f"SELECT id FROM {_TABLES[typename]} WHERE project_id = :project ORDER BY id",
+                {"project": project_id},
+            )
+            ids = [row["id"] for row in rows]
+        parts.extend(ObjectRef(typename, i) for i in ids)
+    return parts
+
+
+# --- keeping the journal short ----------------------------------------------------------------
+
+
+async def prune(older_than: dt.timedelta) -> int:
+    """Drop journal entries older than `older_than` and move the horizon past them; the number
+    of entries dropped. Tokens from before the horizon then answer SYNC_TOKEN_EXPIRED."""
+    cutoff = utc_now() - older_than
+    async with in_transaction():
+        rows = await fetch(
+            "SELECT MAX(seq) AS seq FROM journal_entry WHERE at < :cutoff", {"cutoff": cutoff}
+        )
+        through = rows[0]["seq"]
+        if through is None:
+            return 0
+        dropped = await JournalEntry.filter(seq__lte=through).delete()
+        horizon, _ = await JournalHorizon.get_or_create(id=1)
+        horizon.pruned_through = max(horizon.pruned_through, int(through))
+        horizon.pruned_at = utc_now()
+        await horizon.save()
+    return dropped

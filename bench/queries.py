@@ -102,3 +102,48 @@ fragment PhotoCard on Photo {
   uploadedBy { ...Person }
 }
 """
+
+SYNC = """
+query Sync($since: String, $first: Int) {
+  changes(since: $since, first: $first) {
+    nextToken
+    hasMore
+    tombstones { id typename reason }
+    upserts {
+      __typename
+      id
+      ... on Programme { code name year }
+      ... on Project {
+        code name projectStatus: status health town responsibleUnit plannedStart plannedFinish
+        forecastFinish openTicketCount programmes { id } siteManagers { id displayName }
+      }
+      ... on TaskSheet {
+        project { id } year revision scope annualInvestmentTarget completedInvestment
+        items { id title dueDate done }
+      }
+      ... on Phase { project { id } name sequence plannedStart plannedFinish }
+      ... on Milestone {
+        project { id } phase { id } title baselineDate plannedDate forecastDate actualDate
+        milestoneStatus: status isOverdue daysOverdue slipDays completionNote dependsOn { id }
+      }
+      ... on ShortageTicket {
+        project { id } number shortage: kind title severity ticketStatus: status trade headcount
+        material quantity unit neededBy version updatedAt assignee { id displayName }
+        events { at action fromStatus toStatus note }
+      }
+      ... on Photo {
+        project { id } proofOf: milestone { id } ticket { id } caption takenAt width height
+      }
+      ... on SupervisionReview {
+        project { id } milestone { id } instruction respondBy response respondedAt isOverdue
+      }
+      ... on DailyReport {
+        project { id } date weather workersNeeded workersOnSite workDone problems version
+        editable workforce { trade needed onSite }
+      }
+      ... on Notification { kind message ticket { id } subjectId createdAt readAt }
+    }
+  }
+}
+"""
+"""A phone's catch-up: every synced type with the fields its screens show."""

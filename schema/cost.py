@@ -38,6 +38,10 @@ LIST_BOUNDS: dict[str, int] = {
     "Query.labourSeries": 20,
     "LabourSeries.points": 92,
     "LabourAlert.shortTrades": 12,
+    # A page of `changes` holds at most `first` (100) objects; a project handed to the viewer
+    # can add more, still answered.
+    "ChangeSet.upserts": 100,
+    "ChangeSet.tombstones": 100,
 }
 
 NARROWED_LIST_BOUNDS: dict[str, tuple[str, int]] = {

@@ -44,6 +44,9 @@ class Phase(graphene.ObjectType):
     class Meta:
         interfaces = (Node,)
 
+    project = graphene.Field(
+        "schema.projects.types.Project", required=True, description="The project it belongs to."
+    )
     name = graphene.String(
         required=True, description="The phase's name, e.g. 立项, 施工许可, 竣工验收."
     )
@@ -66,6 +69,10 @@ class Phase(graphene.ObjectType):
     @classmethod
     def is_type_of(cls, root: Any, info: ResolveInfo) -> bool:
         return isinstance(root, PhaseRow)
+
+    @staticmethod
+    async def resolve_project(root: PhaseRow, info: ResolveInfo) -> ProjectRow:
+        return await info.context.loaders.get(ProjectLoader).load(root.project_id)
 
     @staticmethod
     def resolve_milestones(root: PhaseRow, info: ResolveInfo) -> Any:

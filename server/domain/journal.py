@@ -95,6 +95,18 @@ async def note_object(obj: Model, *, deleted: bool = False) -> None:
         return
     project_id = obj.pk if typename == "Project" else getattr(obj, "project_id", None)
     await note(typename, [object_id], project_id=project_id, deleted=deleted)
+    if typename != "Project" and project_id is not None:
+        await _note_derived(typename, project_id)
+
+
+async def _note_derived(typename: str, project_id: int) -> None:
+    """Journal what a change inside a project recomputes: the project's own figures (health,
+    forecast finish, next milestone, open tickets, labour alert), and for a milestone the
+    forecasts of every milestone of the project, which follow one another's dates."""
+    if typename == "Milestone":
+        rows = await fetch("SELECT id FROM milestone WHERE project_id = :p", {"p": project_id})
+        await note("Milestone", [row["id"] for row in rows], project_id=project_id)
+    await note("Project", [project_id], project_id=project_id)
 
 
 async def note_sight_changed(

@@ -189,6 +189,7 @@ class DocumentMeasure:
     def _selection(self, parent: Any, selection_set: SelectionSetNode) -> Figures:
         depth = full_depth = aliases = cost = item_cost = chain = 0
         connection = _is_connection(parent)
+        by_type: dict[str, tuple[int, int]] = {}  # fragment cost, item cost per object type
         for selection in selection_set.selections:
             self.nodes_visited += 1
             if isinstance(selection, FieldNode):
@@ -201,8 +202,17 @@ class DocumentMeasure:
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
                 found = self._selection(inner, selection.selection_set)
-                cost = add(cost, found.cost)
-                item_cost = add(item_cost, found.item_cost)
+                if isinstance(inner, GraphQLObjectType) and inner is not parent:
+                    # An object is one concrete type: of fragments on different object
+                    # types, only one applies, so the dearest counts.
+                    narrowed = by_type.get(inner.name, (0, 0))
+                    by_type[inner.name] = (
+                        add(narrowed[0], found.cost),
+                        add(narrowed[1], found.item_cost),
+                    )
+                else:
+                    cost = add(cost, found.cost)
+                    item_cost = add(item_cost, found.item_cost)
             else:
                 found = self.figures.get(selection.name.value, Figures())
                 cost = add(cost, found.cost)
@@ -214,6 +224,9 @@ class DocumentMeasure:
             full_depth = max(full_depth, found.full_depth)
             aliases = add(aliases, found.aliases)
             chain = max(chain, found.chain)
+        if by_type:
+            cost = add(cost, max(costs[0] for costs in by_type.values()))
+            item_cost = add(item_cost, max(costs[1] for costs in by_type.values()))
         return Figures(depth, full_depth, aliases, cost, item_cost, chain)
 
     def _field(self, parent: Any, node: FieldNode) -> Figures:

@@ -80,3 +80,18 @@ def test_depth_counts_selection_levels_through_fragments() -> None:
     assert measure(query).depth == 5
     with pytest.raises(BudgetExceeded, match="depth limit"):
         measure(query, limits=Limits(4, 30, 10**9))
+
+
+def test_fragments_on_different_object_types_count_the_dearest_only() -> None:
+    # nodes(ids: 2 ids): per node, `id` plus the dearest type's fragment (Project: 3 fields).
+    both = """{ nodes(ids: ["a", "b"]) { id
+        ... on Project { code name status }
+        ... on Milestone { title } } }"""
+    assert measure(both).cost == 1 + 2 * (1 + 3)
+    # Two fragments on the same type both apply: they add up.
+    same = """{ nodes(ids: ["a", "b"]) { id
+        ... on Project { code } ... on Project { name status } } }"""
+    assert measure(same).cost == 1 + 2 * (1 + 3)
+    # A fragment on the interface itself applies to every node: it adds.
+    common = """{ nodes(ids: ["a", "b"]) { ... on Node { id } ... on Milestone { title } } }"""
+    assert measure(common).cost == 1 + 2 * (1 + 1)

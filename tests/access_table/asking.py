@@ -174,6 +174,16 @@ READS: dict[str, tuple[str, Ids, tuple[str | int, ...]]] = {
         this_week,
         ("boardChanges", "reviewsIssued"),
     ),
+    "changes: projects": (
+        "{ changes(first: 100) { upserts { ... on Project { id } } } }",
+        no_variables,
+        ("changes", "upserts"),
+    ),
+    "changes: tickets": (
+        "{ changes(first: 100) { upserts { ... on ShortageTicket { id } } } }",
+        no_variables,
+        ("changes", "upserts"),
+    ),
     "users count": ("{ users { totalCount } }", no_variables, ("users", "totalCount")),
     "manager_b's sessions": (on("User", "sessions { id }"), of("user manager_b"), ("sessions",)),
     "auditLog uploads": (
@@ -215,8 +225,8 @@ def cell(world: World, caller: str, value: Any) -> str:
     if isinstance(value, dict) and "edges" in value:
         nodes = [edge["node"].get("project", edge["node"]) for edge in value["edges"]]
         return " ".join(sorted(world.label(node["id"]) for node in nodes))
-    if isinstance(value, list):
-        return " ".join(sorted(world.label(item["id"]) for item in value))
+    if isinstance(value, list):  # of one type, or of those of a mixed list (`changes`) asked
+        return " ".join(sorted(world.label(item["id"]) for item in value if "id" in item))
     if isinstance(value, dict) and value["id"] == world.ids.get(f"user {caller}"):
         return "self"
     if isinstance(value, dict):

@@ -126,6 +126,8 @@ LISTS: dict[str, Row] = {
     "milestone A reviews":       ("A",    "A",    "A",    "A",    "A",    _,      _,      _),
     "boardChanges ticketsOpened": ("A B", "A B",  "A B",  "A",    "A",    "B",    UNAUTH, UNAUTH),
     "boardChanges reviewsIssued": ("A B", "A B",  "A B",  "A B",  "A",    "B",    UNAUTH, UNAUTH),
+    "changes: projects":         ("A B",  "A B",  "A B",  "A B",  "A",    "B",    UNAUTH, UNAUTH),
+    "changes: tickets":          ("A B",  "A B",  "A B",  "A",    "A",    "B",    UNAUTH, UNAUTH),
     "users count":               ("7",    "7",    "7",    FORBID, FORBID, FORBID, UNAUTH, UNAUTH),
     "manager_b's sessions":      ("manager_b", "", "", "",   "",     "manager_b", _,  _),
     "auditLog uploads":          ("2",    FORBID, "2",    FORBID, FORBID, FORBID, UNAUTH, UNAUTH),

@@ -1,5 +1,7 @@
 """The board's nightly write inside `serve`: shortly after each midnight, zone time, the lines
-of the day that just ended (and any of the week before that are missing, after a downtime).
+of the day that just ended (and any of the week before that are missing, after a downtime);
+then the worker that wrote it prunes the change journal to `sync_retention_days`
+(`server.domain.sync.prune`).
 
 Every worker process runs the loop; one writes. On PostgreSQL the write runs in a transaction
 holding a transaction-level advisory lock (`pg_try_advisory_xact_lock`): a worker that does not
@@ -18,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from server.domain import sync
 from server.domain.clock import utc_now
 from server.domain.snapshots import SnapshotReport, snapshot_range
 from server.settings import Settings
@@ -75,8 +78,14 @@ async def run_board_scheduler(
             continue
         if report is None:
             logger.info("the nightly board snapshot is written by another worker")
-        else:
-            logger.info(
-                "board snapshot written",
-                extra={"lines": report.total_written, "kept": report.kept},
-            )
+            continue
+        logger.info(
+            "board snapshot written", extra={"lines": report.total_written, "kept": report.kept}
+        )
+        try:
+            retention = dt.timedelta(days=settings.sync_retention_days)
+            dropped = await sync.prune(now() - retention)
+        except Exception:
+            logger.exception("pruning the change journal failed")
+            continue
+        logger.info("change journal pruned", extra={"entries": dropped})

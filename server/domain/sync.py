@@ -298,23 +298,27 @@ async def _decide(
         if entry["user_id"] is not None and ref.typename not in journal.PERSONAL_TYPES:
             sight_changed.add(ref)
     visible = await _visible_among(viewer, latest)
+    whole = [r.object_id for r in latest if r in sight_changed and r.typename == "Project"]
+    parts = await _project_parts(whole)
     decisions: dict[ObjectRef, TombstoneReason | None] = {}
+
+    def decide(ref: ObjectRef, drop: TombstoneReason | None) -> None:
+        decisions.pop(ref, None)
+        decisions[ref] = drop
+
     for ref, deleted in latest.items():
-        whole_project = ref in sight_changed and ref.typename == "Project"
         if ref in visible:
-            decisions.pop(ref, None)
-            decisions[ref] = None
-            if whole_project:
-                for part in await _project_parts(viewer, ref.object_id, visible=True):
-                    decisions.pop(part, None)
-                    decisions[part] = None
+            drop = None
         elif deleted:
-            decisions[ref] = TombstoneReason.DELETED
+            drop = TombstoneReason.DELETED
         elif ref in sight_changed:
-            decisions[ref] = TombstoneReason.NOT_VISIBLE
-            if whole_project:
-                for part in await _project_parts(viewer, ref.object_id, visible=False):
-                    decisions[part] = TombstoneReason.NOT_VISIBLE
+            drop = TombstoneReason.NOT_VISIBLE
+        else:
+            continue
+        decide(ref, drop)
+        if ref in sight_changed and drop is not TombstoneReason.DELETED:
+            for part in parts.get(ref.object_id, ()) if ref.typename == "Project" else ():
+                decide(part, drop)
     return decisions
 
 
@@ -329,32 +333,34 @@ async def _visible_among(viewer: User, refs: dict[ObjectRef, Any]) -> set[Object
     return found
 
 
-async def _project_parts(viewer: User, project_id: int, *, visible: bool) -> list[ObjectRef]:
-    """Everything in the project: what `viewer` may see of it, or all of it (to drop)."""
-    parts: list[ObjectRef] = []
+async def _project_parts(project_ids: list[int]) -> dict[int, list[ObjectRef]]:
+    """Everything in each of the projects, by project (one statement per type).
+
+    Only site managers' sight of a project changes, and they see all of a project they see.
+    """
+    parts: dict[int, list[ObjectRef]] = {}
+    if not project_ids:
+        return parts
     for typename in _PROJECT_PARTS:
-        if visible:
-            ids = await visible_ids(viewer, typename, project_id=project_id)
-        else:
-            rows = await fetch(
-                f"SELECT id FROM {_TABLES[typename]} WHERE project_id = :project ORDER BY id",
-                {"project": project_id},
-            )
-            ids = [row["id"] for row in rows]
-        parts.extend(ObjectRef(typename, i) for i in ids)
+        rows = await fetch(
+            f"SELECT id, project_id FROM {_TABLES[typename]} WHERE project_id IN (:projects)"
+            " ORDER BY id",
+            {"projects": project_ids},
+        )
+        for row in rows:
+            parts.setdefault(row["project_id"], []).append(ObjectRef(typename, row["id"]))
     return parts
 
 
 # --- keeping the journal short ----------------------------------------------------------------
 
 
-async def prune(older_than: dt.timedelta) -> int:
-    """Drop journal entries older than `older_than` and move the horizon past them; the number
-    of entries dropped. Tokens from before the horizon then answer SYNC_TOKEN_EXPIRED."""
-    cutoff = utc_now() - older_than
+async def prune(before: dt.datetime) -> int:
+    """Drop the journal entries written before `before` and move the horizon past them; the
+    number dropped. Tokens from before the horizon then answer SYNC_TOKEN_EXPIRED."""
     async with in_transaction():
         rows = await fetch(
-            "SELECT MAX(seq) AS seq FROM journal_entry WHERE at < :cutoff", {"cutoff": cutoff}
+            "SELECT MAX(seq) AS seq FROM journal_entry WHERE at < :cutoff", {"cutoff": before}
         )
         through = rows[0]["seq"]
         if through is None:

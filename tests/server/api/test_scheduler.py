@@ -15,7 +15,8 @@ from server.api.scheduler import (
     run_board_scheduler,
     write_ended_days,
 )
-from server.domain.models import BoardSnapshot, Project
+from server.domain import journal
+from server.domain.models import BoardSnapshot, JournalEntry, Project
 from server.settings import Settings
 from tests import factories
 
@@ -53,8 +54,15 @@ async def test_the_scheduler_writes_the_day_that_ended(settings: Settings) -> No
         nights += 1
         clock[0] += dt.timedelta(seconds=seconds)
 
+    stale = await JournalEntry.create(typename="Project", object_id=project.id)
+    await JournalEntry.filter(seq=stale.seq).update(at=clock[0] - dt.timedelta(days=31))
+    fresh = await JournalEntry.create(typename="Project", object_id=project.id)
+    await JournalEntry.filter(seq=fresh.seq).update(at=clock[0] - dt.timedelta(days=20))
     with pytest.raises(asyncio.CancelledError):
         await run_board_scheduler(settings, now=now, sleep=sleep)
+    # the journal is pruned to sync_retention_days (30) after each night's write
+    assert [e.seq for e in await JournalEntry.all()] == [fresh.seq]
+    assert await journal.horizon() == stale.seq
     assert waits[0] == (2 * 3600 + AFTER_MIDNIGHT.total_seconds())
     assert waits[1] == 24 * 3600
     lines = {s.date: s.backfilled for s in await BoardSnapshot.filter(project_id=project.id)}

@@ -211,7 +211,7 @@ async def test_a_token_older_than_the_pruned_journal_has_expired(world: dict) ->
     async with in_transaction():
         await complete_milestone(Access(one), world["mine_milestone"].id, TODAY, TODAY)
     await JournalEntry.all().update(at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    assert await sync.prune(dt.timedelta(days=30)) >= 1
+    assert await sync.prune(dt.datetime(2021, 1, 1, tzinfo=dt.UTC)) >= 1
     with pytest.raises(Refused) as refused:
         await sync.changes(one, token)
     assert refused.value.code == "SYNC_TOKEN_EXPIRED"
@@ -221,7 +221,7 @@ async def test_a_token_older_than_the_pruned_journal_has_expired(world: dict) ->
 async def test_a_token_after_the_horizon_still_works(world: dict) -> None:
     one = world["one"]
     await JournalEntry.all().update(at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
-    await sync.prune(dt.timedelta(days=30))
+    await sync.prune(dt.datetime(2021, 1, 1, tzinfo=dt.UTC))
     token = (await _all(one)).next_token
     async with in_transaction():
         await complete_milestone(Access(one), world["mine_milestone"].id, TODAY, TODAY)

@@ -40,7 +40,7 @@ class Queries:
         root: Any, info: ResolveInfo, since: str | None = None, first: int | None = None
     ) -> ResolvedChanges:
         try:
-            page = await sync.changes(viewer(info), since, first)
+            page = await sync.changes(viewer(info), since, info.context.today, first)
         except Refused as exc:
             raise ApiError(exc.code, exc.problems[0].message) from None
         loaded = await asyncio.gather(*(_node(info, ref) for ref in page.upserts))

@@ -18,6 +18,9 @@ The rules:
 - A token names its viewer and role: it answers only them, and a role change means a resync.
   The journal is pruned after `sync_retention_days`; a token from before the horizon has
   expired (SYNC_TOKEN_EXPIRED) and the app starts again without one.
+- Some fields follow the date, not the data (a project's health, a milestone's or ticket's
+  isOverdue and daysOverdue): the first catch-up of each zone day sends `DAY_TYPES` again.
+  A daily report's `editable` is left to the app (its window is REPORT_WINDOW_DAYS).
 - Tokens are plain positions, not server state: they survive restarts and work on any worker.
 """
 
@@ -26,7 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +59,9 @@ _TABLES: dict[str, str] = {
     "DailyReport": "daily_report",
     "Notification": "notification",
 }
+DAY_TYPES: tuple[str, ...] = ("Project", "Milestone", "ShortageTicket", "SupervisionReview")
+"""Types with fields that follow the date (health, isOverdue, daysOverdue): sent again, in
+the viewer's scope, on the first catch-up of each new day."""
 _PROJECT_PARTS: tuple[str, ...] = tuple(
     name for name in journal.SYNCED_TYPES if name not in ("Programme", "Project", "Notification")
 )
@@ -96,29 +102,44 @@ class ChangePage:
     has_more: bool
 
 
+class Phase(StrEnum):
+    """What a token's position is in: the whole working set, the day's re-send, the journal."""
+
+    EVERYTHING = "E"
+    DAY = "D"
+    JOURNAL = "J"
+
+
+_LISTED: dict[Phase, tuple[str, ...]] = {
+    Phase.EVERYTHING: journal.SYNCED_TYPES,
+    Phase.DAY: DAY_TYPES,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class SyncToken:
     """A position in a viewer's catch-up.
 
-    While the whole working set is being sent (`type_index` < number of synced types), the
-    position is the type and the last id sent; `seq` is the journal position read when it
-    started. After that, `seq` is the last journal entry sent.
+    In the EVERYTHING and DAY phases the position is a type of the phase's list and the last id
+    sent of it, and `seq` is the journal position to carry on from afterwards; in the JOURNAL
+    phase `seq` is the last journal entry sent. `day` is the zone date (ordinal) the answers'
+    date-dependent fields were computed for.
     """
 
     user_id: int
     role: str
     seq: int
-    type_index: int
-    after_id: int
-
-    @property
-    def sending_everything(self) -> bool:
-        """True while the whole working set is still being sent."""
-        return self.type_index < len(journal.SYNCED_TYPES)
+    day: int
+    phase: Phase = Phase.JOURNAL
+    type_index: int = 0
+    after_id: int = 0
 
     def encode(self) -> str:
         """The opaque string the client keeps."""
-        raw = f"{self.user_id}.{self.role}.{self.seq}.{self.type_index}.{self.after_id}"
+        raw = (
+            f"{self.user_id}.{self.role}.{self.seq}.{self.day}."
+            f"{self.phase.value}.{self.type_index}.{self.after_id}"
+        )
         return _TOKEN_PREFIX + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -139,13 +160,18 @@ def _parse(text: str) -> SyncToken | None:
     body = text[len(_TOKEN_PREFIX) :]
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("ascii")
-        user, role, seq, type_index, after = raw.split(".")
-        numbers = [int(user), int(seq), int(type_index), int(after)]
+        user, role, seq, day, phase, type_index, after = raw.split(".")
+        numbers = [int(user), int(seq), int(day), int(type_index), int(after)]
+        token = SyncToken(
+            numbers[0], role, numbers[1], numbers[2], Phase(phase), numbers[3], numbers[4]
+        )
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
-    if min(numbers) < 0 or role not in Role.__members__ or numbers[2] > len(_TABLES):
+    if min(numbers) < 0 or role not in Role.__members__ or numbers[2] > dt.date.max.toordinal():
         return None
-    return SyncToken(numbers[0], role, numbers[1], numbers[2], numbers[3])
+    if token.type_index > len(_LISTED.get(token.phase, ())):
+        return None
+    return token
 
 
 def _expired(reason: str) -> Refused:
@@ -156,18 +182,24 @@ def _expired(reason: str) -> Refused:
     )
 
 
-async def changes(viewer: User, since: str | None, first: int | None = None) -> ChangePage:
-    """The next page of changes in `viewer`'s world after `since` (None: from the start)."""
+async def changes(
+    viewer: User, since: str | None, today: dt.date, first: int | None = None
+) -> ChangePage:
+    """The next page of changes in `viewer`'s world after `since` (None: from the start), with
+    date-dependent fields as of `today`."""
     size = _page_size(first)
+    day = today.toordinal()
     if since is None:
-        start = SyncToken(viewer.id, viewer.role.value, await journal.version(), 0, 0)
-        return await _working_set_page(viewer, start, size)
+        start = SyncToken(viewer.id, viewer.role.value, await journal.version(), day)
+        return await _listing_page(viewer, replace(start, phase=Phase.EVERYTHING), size)
     token = decode_token(since, viewer)
     if token.seq < await journal.horizon():
         raise _expired("This sync token is older than the changes the server keeps")
-    if token.sending_everything:
-        return await _working_set_page(viewer, token, size)
-    return await _journal_page(viewer, token, size)
+    if token.phase is Phase.JOURNAL and token.day != day:
+        token = replace(token, day=day, phase=Phase.DAY, type_index=0, after_id=0)
+    if token.phase is Phase.JOURNAL:
+        return await _journal_page(viewer, token, size)
+    return await _listing_page(viewer, token, size)
 
 
 def _page_size(first: int | None) -> int:
@@ -178,15 +210,17 @@ def _page_size(first: int | None) -> int:
     return first
 
 
-# --- the whole working set ------------------------------------------------------------------
+# --- the whole working set, and the day's re-send ----------------------------------------------
 
 
-async def _working_set_page(viewer: User, token: SyncToken, size: int) -> ChangePage:
-    """Up to `size` objects of the working set after the token's position, type by type."""
+async def _listing_page(viewer: User, token: SyncToken, size: int) -> ChangePage:
+    """Up to `size` objects of the phase's types after the token's position, type by type; at
+    the end of the list the journal carries on from the token's `seq`."""
+    types = _LISTED[token.phase]
     upserts: list[ObjectRef] = []
     type_index, after_id = token.type_index, token.after_id
-    while type_index < len(journal.SYNCED_TYPES) and len(upserts) < size:
-        typename = journal.SYNCED_TYPES[type_index]
+    while type_index < len(types) and len(upserts) < size:
+        typename = types[type_index]
         room = size - len(upserts)
         ids = await visible_ids(viewer, typename, after_id=after_id, limit=room + 1)
         upserts.extend(ObjectRef(typename, i) for i in ids[:room])
@@ -194,9 +228,10 @@ async def _working_set_page(viewer: User, token: SyncToken, size: int) -> Change
             after_id = ids[room - 1]
             break
         type_index, after_id = type_index + 1, 0
-    following = SyncToken(viewer.id, viewer.role.value, token.seq, type_index, after_id)
-    if following.sending_everything:
+    if type_index < len(types):
+        following = replace(token, type_index=type_index, after_id=after_id)
         return ChangePage(upserts, [], following.encode(), True)
+    following = replace(token, phase=Phase.JOURNAL, type_index=0, after_id=0)
     has_more = await journal.version() > token.seq
     return ChangePage(upserts, [], following.encode(), has_more)
 
@@ -258,8 +293,7 @@ async def _journal_page(viewer: User, token: SyncToken, size: int) -> ChangePage
         for ref, drop in decisions.items()
         if drop is not None
     ]
-    last = entries[-1]["seq"] if entries else token.seq
-    following = SyncToken(viewer.id, viewer.role.value, last, len(journal.SYNCED_TYPES), 0)
+    following = replace(token, seq=entries[-1]["seq"] if entries else token.seq)
     return ChangePage(upserts, tombstones, following.encode(), has_more)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from base64 import urlsafe_b64encode as b64
 from typing import Any
 
 import pytest
@@ -110,7 +111,10 @@ async def test_a_full_page_of_every_type_is_within_the_cost_budget(
         ("", "INVALID"),
         ("garbage", "INVALID"),
         ("s1." + "Q" * 100_000, "INVALID"),
-        ("s1.OTk5LlNJVEVfTUFOQUdFUi4wLjEwLjA", "SYNC_TOKEN_EXPIRED"),  # another user's
+        (
+            "s1." + b64(b"999.SITE_MANAGER.0.1.J.0.0").decode(),
+            "SYNC_TOKEN_EXPIRED",
+        ),  # another user's
     ],
 )
 async def test_tokens_not_for_this_viewer_are_refused(

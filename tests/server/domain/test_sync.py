@@ -27,7 +27,7 @@ async def _all(viewer: User, since: str | None = None, first: int = 100) -> sync
     upserts: list[ObjectRef] = []
     tombstones: list[Tombstone] = []
     while True:
-        page = await sync.changes(viewer, since, first)
+        page = await sync.changes(viewer, since, TODAY, first)
         upserts += page.upserts
         tombstones += page.tombstones
         since = page.next_token
@@ -175,21 +175,33 @@ async def test_journal_pages_split_by_entries_and_keep_order(world: dict) -> Non
     async with in_transaction():
         await journal.note("Milestone", [world["mine_milestone"].id], project_id=world["mine"].id)
         await journal.note("Photo", [world["mine_photo"].id], project_id=world["mine"].id)
-    first = await sync.changes(one, token, 1)
+    first = await sync.changes(one, token, TODAY, 1)
     assert first.upserts == [ObjectRef("Milestone", world["mine_milestone"].id)]
     assert first.has_more
-    second = await sync.changes(one, first.next_token, 1)
+    second = await sync.changes(one, first.next_token, TODAY, 1)
     assert second.upserts == [ObjectRef("Photo", world["mine_photo"].id)]
     assert not second.has_more
 
 
 @pytest.mark.parametrize(
     "token",
-    ["", "garbage", "s1.", "s1.!!!!", "s1." + "A" * 300, "s1.\x00", "s1.LTEuT0ZGSUNFLjAuMC4w"],
+    [
+        "",
+        "garbage",
+        "s1.",
+        "s1.!!!!",
+        "s1." + "A" * 300,
+        "s1.\x00",
+        "s1." + base64.urlsafe_b64encode(b"-1.OFFICE.0.1.J.0.0").decode(),
+        "s1." + base64.urlsafe_b64encode(b"1.OFFICE.0.1.X.0.0").decode(),
+        "s1." + base64.urlsafe_b64encode(b"1.NOBODY.0.1.J.0.0").decode(),
+        "s1." + base64.urlsafe_b64encode(b"1.OFFICE.0.1.E.99.0").decode(),
+        "s1." + base64.urlsafe_b64encode(b"1.OFFICE.0.99999999.J.0.0").decode(),
+    ],
 )
 async def test_tokens_not_given_out_are_invalid(world: dict, token: str) -> None:
     with pytest.raises(Refused) as refused:
-        await sync.changes(world["one"], token)
+        await sync.changes(world["one"], token, TODAY)
     assert refused.value.code == "INVALID"
 
 
@@ -197,11 +209,11 @@ async def test_another_viewers_token_or_a_new_role_means_resync(world: dict) -> 
     one, two = world["one"], world["two"]
     token = (await _all(one)).next_token
     with pytest.raises(Refused) as refused:
-        await sync.changes(two, token)
+        await sync.changes(two, token, TODAY)
     assert refused.value.code == "SYNC_TOKEN_EXPIRED"
     one.role = Role.OFFICE
     with pytest.raises(Refused) as refused:
-        await sync.changes(one, token)
+        await sync.changes(one, token, TODAY)
     assert refused.value.code == "SYNC_TOKEN_EXPIRED"
 
 
@@ -213,7 +225,7 @@ async def test_a_token_older_than_the_pruned_journal_has_expired(world: dict) ->
     await JournalEntry.all().update(at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     assert await sync.prune(dt.datetime(2021, 1, 1, tzinfo=dt.UTC)) >= 1
     with pytest.raises(Refused) as refused:
-        await sync.changes(one, token)
+        await sync.changes(one, token, TODAY)
     assert refused.value.code == "SYNC_TOKEN_EXPIRED"
     assert (await _all(one)).upserts  # starting again works
 
@@ -231,12 +243,32 @@ async def test_a_token_after_the_horizon_still_works(world: dict) -> None:
 @pytest.mark.parametrize("first", [0, -1, 101, 2**40])
 async def test_page_size_out_of_range_is_invalid(world: dict, first: int) -> None:
     with pytest.raises(Refused) as refused:
-        await sync.changes(world["one"], None, first)
+        await sync.changes(world["one"], None, TODAY, first)
     assert refused.value.code == "INVALID"
 
 
 def test_tokens_are_opaque_but_stable() -> None:
-    token = sync.SyncToken(7, "OFFICE", 42, 3, 9)
+    token = sync.SyncToken(7, "OFFICE", 42, TODAY.toordinal(), sync.Phase.DAY, 3, 9)
     assert token.encode().startswith("s1.")
     raw = base64.urlsafe_b64decode(token.encode()[3:] + "==").decode()
-    assert raw == "7.OFFICE.42.3.9"
+    assert raw == f"7.OFFICE.42.{TODAY.toordinal()}.D.3.9"
+
+
+async def test_the_first_catch_up_of_a_new_day_sends_the_dated_types_again(world: dict) -> None:
+    one = world["one"]
+    token = (await _all(one)).next_token
+    assert (await _all(one, token)).upserts == []
+    tomorrow = TODAY + dt.timedelta(days=1)
+    upserts, since = [], token
+    while True:
+        page = await sync.changes(one, since, tomorrow, 1)
+        upserts += page.upserts
+        since = page.next_token
+        if not page.has_more:
+            break
+    assert upserts == [
+        ObjectRef("Project", world["mine"].id),
+        ObjectRef("Milestone", world["mine_milestone"].id),
+        ObjectRef("ShortageTicket", world["mine_ticket"].id),
+    ]
+    assert (await sync.changes(one, since, tomorrow)).upserts == []

@@ -63,11 +63,14 @@ def mutation(
     roles: Iterable[Role] | None,
     description: str,
     prepare: PrepareStep | None = None,
+    current_field: str | None = None,
 ) -> Callable[[MutationBody], graphene.Field]:
     """Turn `body(info, user, input) -> payload fields` into a mutation field.
 
     `roles` declares who may call it (None: anyone). The body runs in one database
-    transaction; raising Refused rolls it back and answers `errors` instead.
+    transaction; raising Refused rolls it back and answers `errors` instead. When the
+    refusal carries the object as it now stands (`Refused.current`: a CONFLICT over its
+    version), the payload's `current_field` answers it beside the errors.
 
     `prepare(info, user, input) -> input`, when given, runs after the role check and before
     the transaction, for slow work that must not hold a database connection (decoding an
@@ -87,7 +90,10 @@ def mutation(
                     input = await prepare(info, user, input)
                 values = await _run_in_transaction(body, info, user, input)
             except Refused as exc:
-                return payload(errors=user_errors(exc.problems))
+                shown: dict[str, object] = {}
+                if current_field is not None and exc.current is not None:
+                    shown[current_field] = exc.current
+                return payload(errors=user_errors(exc.problems), **shown)
             return payload(errors=[], **values)
 
         arguments = (

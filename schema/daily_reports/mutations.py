@@ -68,14 +68,26 @@ class FileDailyReportInput(graphene.InputObjectType):
         graphene.NonNull(graphene.ID), description="Uploaded photos of the project to show."
     )
     idempotency_key = graphene.String(
-        description="Repeat it on a retry: the first result comes back instead of a second write."
+        description="Repeat it on a retry: the first result comes back instead of a second write "
+        "(even when the report has been amended since)."
+    )
+    expected_version = graphene.Int(
+        description=(
+            "The `version` of the day's report the client saw; 0 when it saw none (filing "
+            "afresh). When the day's report is at another version (filed or amended meanwhile), "
+            "nothing is written: CONFLICT, with the report as it now stands in the payload. "
+            "Omitted or null: files, or amends whatever version the report is at."
+        )
     )
 
 
 class DailyReportPayload(graphene.ObjectType):
     """Result of `fileDailyReport`."""
 
-    daily_report = graphene.Field(DailyReport, description="The report as it now is.")
+    daily_report = graphene.Field(
+        DailyReport,
+        description="The report as it now is: also beside a CONFLICT over its version.",
+    )
     errors = errors_field()
 
 
@@ -115,6 +127,7 @@ class Mutations:
         roles=DAILY_REPORT_FILERS,
         description="File the day's report (施工日报), or amend it: site managers of the "
         "project until the end of the next day, office staff and admins later too.",
+        current_field="daily_report",
     )
     async def file_daily_report(
         info: ResolveInfo, user: models.User | None, input: Any
@@ -128,5 +141,6 @@ class Mutations:
             alert_rule=labour.AlertRule(
                 info.context.settings.labour_alert_percent, info.context.settings.labour_alert_days
             ),
+            expected_version=input.expected_version,
         )
         return {"daily_report": report}

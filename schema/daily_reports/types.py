@@ -128,6 +128,14 @@ class DailyReport(graphene.ObjectType):
     reported_at = graphene.Field(DateTime, required=True, description="When it was filed.")
     amended_at = graphene.Field(DateTime, description="When it was last amended.")
     editable = graphene.Boolean(required=True, description="Whether the viewer may still amend it.")
+    version = graphene.Int(
+        required=True,
+        description=(
+            "1 when filed, one more at each amendment (0: filed before versions were kept). "
+            "Send it back as `expectedVersion` when amending so that an amendment made on an "
+            "old copy is refused (CONFLICT) instead of overwriting changes you have not seen."
+        ),
+    )
 
     @classmethod
     async def get_node(cls, info: ResolveInfo, pk: int) -> DailyReportRow | None:

@@ -59,12 +59,30 @@ class TransitionTicketInput(graphene.InputObjectType):
     assignee_id = graphene.ID(description="ASSIGN: an active COORDINATOR or OFFICE user.")
     note = graphene.String(description="Required for RESOLVE, REOPEN and REJECT.")
     satisfaction = graphene.Int(description="CONFIRM: 1 to 5.")
+    expected_version = graphene.Int(
+        description=(
+            "The ticket's `version` the client saw. When the ticket has moved on since, the "
+            "step is not taken: CONFLICT, with the ticket as it now stands in the payload. "
+            "Omitted or null: the step applies to whatever version the ticket is at."
+        )
+    )
+    idempotency_key = graphene.String(
+        description=(
+            "A retry with the same key and the same input returns the ticket as it now stands "
+            "(even when it has moved on since) and takes no second step; the same key with "
+            "another input is a CONFLICT. Keys are remembered for a week "
+            "(WALLCHART_IDEMPOTENCY_KEY_TTL_HOURS)."
+        )
+    )
 
 
 class ShortageTicketPayload(graphene.ObjectType):
     """Result of creating or transitioning a shortage ticket."""
 
-    ticket = graphene.Field(ShortageTicket, description="The ticket as it now stands.")
+    ticket = graphene.Field(
+        ShortageTicket,
+        description="The ticket as it now stands: also beside a CONFLICT over its version.",
+    )
     errors = errors_field()
 
 
@@ -134,6 +152,7 @@ class Mutations:
         TransitionTicketInput,
         roles=EVERYONE_SIGNED_IN,
         description="Take one step of the one-stop workflow on a ticket.",
+        current_field="ticket",
     )
     async def transition_ticket(
         info: ResolveInfo, user: models.User | None, input: Any
@@ -144,8 +163,14 @@ class Mutations:
             assignee_id=input_id(input.assignee_id, "User"),
             note=input.note,
             satisfaction=input.satisfaction,
+            expected_version=input.expected_version,
         )
-        ticket = await tickets.transition_ticket(info.context.access, request)
+        ticket = await tickets.transition_ticket(
+            info.context.access,
+            request,
+            idempotency_key=input.idempotency_key,
+            key_ttl=idempotency.ttl_of(info.context.settings),
+        )
         return {"ticket": TicketRow.of(ticket)}
 
     @mutation(

@@ -130,6 +130,14 @@ class ShortageTicket(graphene.ObjectType):
         required=True, description="Not RESOLVED/CLOSED/REJECTED and neededBy before today."
     )
     satisfaction = graphene.Int(description="1-5, given on CONFIRM.")
+    version = graphene.Int(
+        required=True,
+        description=(
+            "0 when filed, one more at each step. Send it back as `expectedVersion` with a "
+            "step so that a step decided on an old view is refused (CONFLICT) instead of "
+            "applied over changes you have not seen."
+        ),
+    )
     events = graphene.List(
         graphene.NonNull(TicketEvent), required=True, description="The history, oldest first."
     )

@@ -5,6 +5,14 @@ it (the same call from the phone); a site manager may amend until the end of the
 office staff and admins later too (`access.may_amend_daily_report`). Every filing and amendment
 is audited with the report's before and after, trades and photos included. A retry with the
 same idempotency key returns the first result; the key with another input is a CONFLICT.
+
+Optimistic concurrency: a filed report is at version 1 and each amendment raises it by one
+(reports filed before versions existed stay at 0 until amended). The phone sends the version
+it saw as `expected_version`, 0 when it saw no report for the day: when the day's report is at
+another version (someone filed or amended it meanwhile), nothing is written and the refusal is
+CONFLICT carrying the report as it now stands. The amendment itself is a conditional UPDATE on
+the version read, so an amendment racing another never leaves a torn mix of both, with or
+without an expected version.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import datetime as dt
 import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
@@ -22,7 +30,7 @@ from tortoise.queryset import QuerySet
 
 from server.domain import audit, idempotency, labour, photos
 from server.domain.access import Access, access_of, acting_user, may_amend_daily_report
-from server.domain.errors import Problems, Refused
+from server.domain.errors import VERSION_FIELD, Problems, Refused, stale_version
 from server.domain.models import (
     DailyReport,
     DailyReportTrade,
@@ -201,26 +209,34 @@ async def file_report(
     idempotency_key: str | None = None,
     key_ttl: dt.timedelta = idempotency.DEFAULT_TTL,
     alert_rule: labour.AlertRule | None = None,
+    expected_version: int | None = None,
 ) -> DailyReportRow:
     """File the day's report, or amend it when the day has one; call inside a transaction.
 
     With `alert_rule`, a report that starts its project's labour alert tells the office.
+    `expected_version` is the version of the day's report the client saw (0: none, or one
+    from before versions); None amends whatever version the report is at.
+
+    A retry under an idempotency key returns the first result before any other check, even
+    when the report has been amended since.
 
     Raises Refused: field-level problems (nothing is stored), NOT_FOUND for a project the
-    actor cannot see, FORBIDDEN once the actor's amendment window has closed.
+    actor cannot see, CONFLICT (with the report as it now stands in `current`) when the
+    report is not at `expected_version`, FORBIDDEN once the actor's amendment window has
+    closed.
     """
     access = access_of(actor)
     user = acting_user(access)
     if (problem := idempotency.key_problem(idempotency_key)) is not None:
         raise Refused("INVALID", problem, idempotency.KEY_FIELD)
-    key_use = idempotency.KeyUse.of(
-        user, FILE_OPERATION, idempotency_key, dataclasses.asdict(draft), key_ttl
-    )
-    earlier = await idempotency.previous_result(key_use)
-    if earlier is not None:
-        again = await report_row(earlier)
-        if again is not None and await access.can_see_project(again.project_id):
-            return again
+    if expected_version is not None and expected_version < 0:
+        raise Refused("INVALID", "A version is 0 or more.", VERSION_FIELD)
+    asked = dataclasses.asdict(draft)
+    if expected_version is not None:
+        asked["expected_version"] = expected_version
+    key_use = idempotency.KeyUse.of(user, FILE_OPERATION, idempotency_key, asked, key_ttl)
+    if (again := await _replayed(access, key_use)) is not None:
+        return again
     problems = Problems()
     _check_fields(draft, today, problems)
     try:
@@ -237,6 +253,7 @@ async def file_report(
         problems.add("INVALID", reason, "input", "photoIds", str(position))
     problems.raise_if_any()
     report = await DailyReport.get_or_none(project_id=project.id, date=draft.date)
+    await _check_version(report, expected_version)
     before = None
     if report is not None:
         if not may_amend_daily_report(user, report.date, today):
@@ -246,7 +263,14 @@ async def file_report(
                 ("input", "date"),
             )
         before = await _snapshot(report)
-    report = await _write(report, draft, user.id, linked)
+    written = await _write(report, draft, user.id, linked)
+    if written is None:
+        assert report is not None  # only an amendment can lose the race
+        # The first call under this key may be what won: then this retry gets its result.
+        if (again := await _replayed(access, key_use)) is not None:
+            return again
+        await _refuse_stale(report.id, expected_version)
+    report = written
     try:
         await idempotency.remember_result(key_use, report.id)
     except IntegrityError:
@@ -269,10 +293,62 @@ async def file_report(
     return found
 
 
+async def _replayed(access: Access, key_use: idempotency.KeyUse | None) -> DailyReportRow | None:
+    """The report an earlier call under the key filed, as it now stands, if still visible."""
+    earlier = await idempotency.previous_result(key_use)
+    if earlier is None:
+        return None
+    again = await report_row(earlier)
+    if again is None or not await access.can_see_project(again.project_id):
+        return None
+    return again
+
+
+async def _check_version(report: DailyReport | None, expected: int | None) -> None:
+    """Refuse CONFLICT unless the day's report is at the version the client saw."""
+    if expected is None:
+        return
+    if report is None:
+        if expected != 0:
+            raise Refused(
+                "CONFLICT",
+                "The day has no report to amend: file it with expectedVersion 0 (or none).",
+                VERSION_FIELD,
+            )
+        return
+    if report.version != expected:
+        await _refuse_stale(report.id, expected)
+
+
+async def _refuse_stale(report_id: int, expected: int | None) -> NoReturn:
+    """Raise CONFLICT carrying the report as it now stands.
+
+    `expected` is the version the client named; None when it named none and lost a race.
+    """
+    current = await report_row(report_id)
+    assert current is not None  # read in the same transaction, never deleted by filing
+    if expected is not None:
+        raise stale_version("day's report", expected, current.version, current)
+    raise Refused(
+        "CONFLICT",
+        "Someone amended the day's report at the same moment: here it is as it now stands; "
+        "look and try again.",
+        ("input", "date"),
+        current=current,
+    )
+
+
 async def _write(
-    report: DailyReport | None, draft: ReportDraft, user_id: int, linked: list[Photo]
-) -> DailyReport:
-    """Create or overwrite the report's columns, trades and photos."""
+    report: DailyReport | None,
+    draft: ReportDraft,
+    user_id: int,
+    linked: list[Photo],
+) -> DailyReport | None:
+    """Create the report at version 1, or overwrite its columns, trades and photos.
+
+    The overwrite is conditional on the version read: when another amendment got there
+    first, nothing is written and the answer is None.
+    """
     values = {
         "weather": draft.weather,
         "temperature_low": draft.temperature_low,
@@ -287,11 +363,20 @@ async def _write(
     }
     if report is None:
         report = await DailyReport.create(
-            project_id=draft.project_id, date=draft.date, reported_by_id=user_id, **values
+            project_id=draft.project_id,
+            date=draft.date,
+            reported_by_id=user_id,
+            version=1,
+            **values,
         )
     else:
-        report.update_from_dict({**values, "amended_at": dt.datetime.now(dt.UTC)})
-        await report.save()
+        seen = report.version
+        updated = await DailyReport.filter(id=report.id, version=seen).update(
+            **values, amended_at=dt.datetime.now(dt.UTC), version=seen + 1
+        )
+        if updated != 1:
+            return None
+        report = await DailyReport.get(id=report.id)
         await DailyReportTrade.filter(report_id=report.id).delete()
         await report.photos.clear()
     await DailyReportTrade.bulk_create(

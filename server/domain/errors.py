@@ -4,6 +4,11 @@ A refusal carries one or more problems, each with a code (INVALID, NOT_FOUND, FO
 CONFLICT, INVALID_TRANSITION, …), a message for people and the path of the input field at
 fault (camelCase, as the client sent it). The schema's mutation wrapper turns it into the
 payload's `errors` in one place; the command line prints it.
+
+A CONFLICT over an object's version (optimistic concurrency: the client named the version it
+saw, and the object has moved on) carries the object as it now stands in `current`, read
+inside the refused transaction; the wrapper returns it in the payload next to the error, so
+a phone that was offline can show what changed instead of overwriting it.
 """
 
 from __future__ import annotations
@@ -34,11 +39,21 @@ class Refused(Exception):
     """A change or a read was refused; nothing was written.
 
     `Refused(code, message, field)` reports one problem; `Refused.all(problems)` several.
+    `current`, when given, is the object refused as it now stands (a row the schema can
+    show, visible to the actor), for a CONFLICT over its version.
     """
 
-    def __init__(self, code: str, message: str, field: Sequence[str] | str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        field: Sequence[str] | str | None = None,
+        *,
+        current: object | None = None,
+    ) -> None:
         super().__init__(message)
         self.problems: list[Problem] = [Problem(code, message, field_path(field))]
+        self.current = current
 
     @classmethod
     def all(cls, problems: Sequence[Problem]) -> Refused:
@@ -63,6 +78,24 @@ class Refused(Exception):
     def field(self) -> FieldPath | None:
         """The first problem's input path."""
         return self.problems[0].field
+
+
+VERSION_FIELD: FieldPath = ("input", "expectedVersion")
+"""Where writes under optimistic concurrency take the version the client saw."""
+
+
+def stale_version(what: str, expected: int, actual: int, current: object) -> Refused:
+    """CONFLICT: the client saw version `expected` of `what`, which is now at `actual`.
+
+    Carries `current`, the object as it now stands, for the client to show.
+    """
+    return Refused(
+        "CONFLICT",
+        f"Someone changed the {what} since you saw it (your version {expected}, now "
+        f"{actual}): here it is as it now stands; look and try again.",
+        VERSION_FIELD,
+        current=current,
+    )
 
 
 class Problems:

@@ -31,6 +31,7 @@ class DailyReportRow(Row):
     reported_by_id: int
     reported_at: dt.datetime
     amended_at: dt.datetime | None
+    version: int
 
     @property
     def on_site_rate(self) -> float | None:

@@ -2,20 +2,31 @@
 
 `WORKFLOW` is the table of the design document, and `transition_ticket` is the only way a
 ticket's status changes.
+
+Every step raises the ticket's `version` by one. A client may name the version it saw
+(`expected_version`): when the ticket has moved on, the step is refused CONFLICT carrying the
+ticket as it now stands, never applied over a change the client has not seen. A step may
+carry an idempotency key: a retry of a step that was taken returns the ticket instead of
+being refused as stale by its own first success.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from server.domain import audit, journal
+from tortoise.exceptions import IntegrityError
+
+from server.domain import audit, idempotency, journal
 from server.domain.access import TICKET_ASSIGNEES, TICKET_OFFICE, Access, access_of, acting_user
 from server.domain.clock import utc_now
-from server.domain.errors import Problems, Refused
+from server.domain.errors import VERSION_FIELD, Problems, Refused, stale_version
 from server.domain.models import ShortageTicket, TicketEvent, TicketStatus, User
 from server.domain.notifications import notify
+from server.domain.rows.tickets import TicketRow
 from server.domain.tickets.text import clean_text
 
 TRANSITION_OPERATION = "transitionTicket"
@@ -85,13 +96,18 @@ WORKFLOW: dict[TicketAction, Rule] = {
 
 @dataclass
 class TransitionRequest:
-    """One step asked for. Ids are decoded; 0 stands for an id that never exists."""
+    """One step asked for. Ids are decoded; 0 stands for an id that never exists.
+
+    `expected_version` is the ticket's version the client saw (None: take the step on
+    whatever version the ticket is at, as before versions were sent).
+    """
 
     ticket_id: int
     action: TicketAction
     assignee_id: int | None = None
     note: str | None = None
     satisfaction: int | None = None
+    expected_version: int | None = None
 
 
 async def parties_of(access: Access, ticket: ShortageTicket) -> set[Party]:
@@ -165,18 +181,42 @@ async def _check_request(request: TransitionRequest, rule: Rule) -> Problems:
     return problems
 
 
-async def transition_ticket(actor: User | Access, request: TransitionRequest) -> ShortageTicket:
+async def transition_ticket(
+    actor: User | Access,
+    request: TransitionRequest,
+    *,
+    idempotency_key: str | None = None,
+    key_ttl: dt.timedelta = idempotency.DEFAULT_TTL,
+) -> ShortageTicket:
     """Take one step of the workflow; call inside a transaction. Raises Refused.
 
+    A retry with an idempotency key `actor` used within `key_ttl` for the same request returns
+    the ticket as it now stands, even when it has moved on since (checked before the version).
+    With `request.expected_version` other than the ticket's version, the step is refused
+    CONFLICT carrying the ticket (`Refused.current`, a TicketRow).
+
     The change is a conditional UPDATE on the version the checks were made against, so of two
-    people acting at once exactly one wins; the other gets INVALID_TRANSITION when the step is
-    no longer possible, CONFLICT when it still is but the ticket changed under them.
+    people acting at once exactly one wins; the other gets CONFLICT (with the ticket) when it
+    named a version or the step is still possible, INVALID_TRANSITION when it is no longer
+    possible.
     """
     access = access_of(actor)
     user = acting_user(access)
+    if (problem := idempotency.key_problem(idempotency_key)) is not None:
+        raise Refused("INVALID", problem, idempotency.KEY_FIELD)
+    expected = request.expected_version
+    if expected is not None and expected < 0:
+        raise Refused("INVALID", "A version is 0 or more.", VERSION_FIELD)
+    key_use = idempotency.KeyUse.of(
+        user, TRANSITION_OPERATION, idempotency_key, dataclasses.asdict(request), key_ttl
+    )
+    if (again := await _replayed(access, key_use)) is not None:
+        return again
     ticket = await ShortageTicket.get_or_none(id=request.ticket_id)
     if ticket is None or not await access.can_see_ticket(ticket):
         raise Refused("NOT_FOUND", "No such ticket.", ("input", "ticketId"))
+    if expected is not None and expected != ticket.version:
+        raise stale_version("ticket", expected, ticket.version, TicketRow.of(ticket))
     rule = WORKFLOW[request.action]
     if ticket.status not in rule.sources:
         raise _invalid_transition(request.action, ticket.status)
@@ -201,13 +241,19 @@ async def transition_ticket(actor: User | Access, request: TransitionRequest) ->
         changes["satisfaction"] = request.satisfaction
     updated = await ShortageTicket.filter(id=ticket.id, version=ticket.version).update(**changes)
     if updated != 1:
+        # The first call under this key may be what won: then this retry gets its result.
+        if (again := await _replayed(access, key_use)) is not None:
+            return again
         current = await ShortageTicket.get(id=ticket.id)
+        if expected is not None:
+            raise stale_version("ticket", expected, current.version, TicketRow.of(current))
         if current.status not in rule.sources:
             raise _invalid_transition(request.action, current.status, just_now=True)
         raise Refused(
             "CONFLICT",
             "Someone changed the ticket at the same moment: reload it and try again.",
             ("input", "ticketId"),
+            current=TicketRow.of(current),
         )
     await TicketEvent.create(
         ticket_id=ticket.id,
@@ -220,10 +266,30 @@ async def transition_ticket(actor: User | Access, request: TransitionRequest) ->
     if request.action == TicketAction.ASSIGN:
         parties = (ticket.assignee_id, request.assignee_id)
         await journal.note_sight_changed("ShortageTicket", ticket.id, ticket.project_id, parties)
+    try:
+        await idempotency.remember_result(key_use, ticket.id)
+    except IntegrityError:
+        # A simultaneous first call with the same key committed first; a retry returns it.
+        raise Refused(
+            "CONFLICT",
+            "The same step is being taken already: retry to get the ticket.",
+            idempotency.KEY_FIELD,
+        ) from None
     ticket = await ShortageTicket.get(id=ticket.id)
     await _tell_parties(user, ticket, request.action, source)
     await audit.record(user, TRANSITION_OPERATION, ticket, before=before)
     return ticket
+
+
+async def _replayed(access: Access, key_use: idempotency.KeyUse | None) -> ShortageTicket | None:
+    """The ticket an earlier step under the key was taken on, as it now stands, if visible."""
+    earlier = await idempotency.previous_result(key_use)
+    if earlier is None:
+        return None
+    again = await ShortageTicket.get_or_none(id=earlier)
+    if again is None or not await access.can_see_ticket(again):
+        return None
+    return again
 
 
 async def _tell_parties(

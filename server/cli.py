@@ -18,10 +18,16 @@ from tortoise.transactions import in_transaction
 from schema import build_schema
 from server import backup, serving
 from server.api.graphiql import fetch_assets
+from server.api.persisted_queries import (
+    DocumentFileError,
+    documents_to_register,
+    read_document_files,
+    registration_lines,
+)
 from server.db import apply_migrations, close_db, init_db, make_migrations
 from server.demo import DEMO_USERS, is_empty, seed_demo
 from server.demo.scale import seed_scale
-from server.domain import passwords, people, sessions, snapshots
+from server.domain import passwords, people, persisted_queries, sessions, snapshots
 from server.domain.accounts import create_user, hash_password
 from server.domain.clock import zone_today
 from server.domain.errors import Refused
@@ -185,6 +191,51 @@ async def _snapshot_board(settings: Settings, args: argparse.Namespace) -> list[
     return lines
 
 
+async def _register_queries(settings: Settings, paths: list[Path]) -> list[str]:
+    """Check every document of `paths` against the schema and the limits, then register them
+    all in one transaction; nothing is registered when one is refused."""
+    try:
+        found = read_document_files(paths)
+        documents = documents_to_register(found, build_schema().graphql_schema, settings)
+    except DocumentFileError as exc:
+        sys.exit("wallchart: nothing registered:\n" + "\n".join(exc.problems))
+    await init_db(settings)
+    try:
+        return registration_lines(await persisted_queries.register(documents))
+    finally:
+        await close_db()
+
+
+async def _list_queries(settings: Settings) -> list[str]:
+    """One line per registered document: hash, when, operations, where it came from."""
+    await init_db(settings)
+    try:
+        rows = await persisted_queries.registered_documents()
+    finally:
+        await close_db()
+    return [
+        f"{row.sha256}  {row.registered_at:%Y-%m-%d %H:%M}  {row.operation_names}  {row.source}"
+        for row in rows
+    ] or ["no registered documents"]
+
+
+async def _unregister_queries(settings: Settings, hashes: list[str]) -> list[str]:
+    """Remove registered documents by hash; running workers forget them when restarted."""
+    wanted = [value.lower() for value in hashes]
+    bad = [value for value in wanted if not persisted_queries.is_document_hash(value)]
+    if bad:
+        sys.exit(f"wallchart: not a SHA-256 (64 hexadecimal digits): {', '.join(bad)}")
+    await init_db(settings)
+    try:
+        removed = await persisted_queries.unregister(wanted)
+    finally:
+        await close_db()
+    lines = [f"removed {value}" for value in removed]
+    lines += [f"not registered {value}" for value in sorted(set(wanted) - set(removed))]
+    lines.append("running workers forget removed documents when they restart")
+    return lines
+
+
 def print_schema() -> str:
     """The SDL of the schema, as kept in schema/schema.graphql."""
     return str(build_schema()).rstrip() + "\n"
@@ -228,6 +279,17 @@ def main(argv: list[str] | None = None) -> None:
     board_cmd.add_argument("--date", type=_day_argument, help="the day to write (YYYY-MM-DD)")
     board_cmd.add_argument("--from", dest="start", type=_day_argument, help="first day to fill")
     board_cmd.add_argument("--to", dest="end", type=_day_argument, help="last day to fill")
+    register_cmd = commands.add_parser(
+        "register-queries", help="register GraphQL documents (the allow-list), idempotent"
+    )
+    register_cmd.add_argument(
+        "paths", nargs="+", type=Path, help=".graphql/.gql files, folders, JSON manifests"
+    )
+    commands.add_parser("list-queries", help="list the registered GraphQL documents")
+    unregister_cmd = commands.add_parser(
+        "unregister-queries", help="remove registered GraphQL documents by SHA-256"
+    )
+    unregister_cmd.add_argument("hashes", nargs="+", help="SHA-256 of each document")
     restore_cmd = commands.add_parser("restore", help="restore a backup archive, then migrate")
     restore_cmd.add_argument("source", help="archive written by `backup`")
     restore_cmd.add_argument("--force", action="store_true", help="replace a non-empty database")
@@ -269,6 +331,12 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_seed_scale(settings, args.projects, args.seed))
     elif args.command == "snapshot-board":
         print("\n".join(asyncio.run(_snapshot_board(settings, args))))
+    elif args.command == "register-queries":
+        print("\n".join(asyncio.run(_register_queries(settings, args.paths))))
+    elif args.command == "list-queries":
+        print("\n".join(asyncio.run(_list_queries(settings))))
+    elif args.command == "unregister-queries":
+        print("\n".join(asyncio.run(_unregister_queries(settings, args.hashes))))
     elif args.command in ("backup", "restore"):
         backup.run(settings, args)
     elif args.command == "serve":

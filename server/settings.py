@@ -96,6 +96,17 @@ def _parse_origins(raw: str) -> str:
     return raw
 
 
+PERSISTED_QUERY_MODES = ("open", "allowlist")
+"""`open`: any document runs and Apollo's automatic persisted queries learn new ones;
+`allowlist`: only registered documents run (see `server.domain.access`)."""
+
+
+def _parse_persisted_queries(raw: str) -> str:
+    if raw not in PERSISTED_QUERY_MODES:
+        raise ValueError("must be open or allowlist")
+    return raw
+
+
 def _parse_port(raw: str) -> int:
     value = int(raw)
     if not 0 < value < 65536:
@@ -113,6 +124,7 @@ _PARSERS: dict[type | str, Callable[[str], Any]] = {
     "networks": _parse_networks,
     "origins": _parse_origins,
     "log_format": _parse_log_format,
+    "persisted_queries": _parse_persisted_queries,
 }
 
 
@@ -165,6 +177,18 @@ class Settings:
         50_000, int, "Largest worst-case answer (fields, lists counted at their bound) accepted"
     )
     document_cache_size: int = _field(500, int, "Parsed and validated documents kept")
+    persisted_queries: str = _field(
+        "open",
+        "persisted_queries",
+        "open: any document runs, hashes are learned (Apollo APQ); allowlist: only registered "
+        "documents run, except for office staff and admins",
+    )
+    persisted_query_cache_size: int = _field(
+        1000, int, "Documents known by hash kept in each worker's memory"
+    )
+    persisted_query_cache_bytes: int = _field(
+        4 * 1024 * 1024, int, "Most characters of document text those keep"
+    )
     max_body_bytes: int = _field(1024 * 1024, int, "Largest JSON request body")
     max_json_depth: int = _field(32, int, "Deepest nesting of JSON objects and lists in a body")
     max_search_length: int = _field(200, int, "Longest free-text search accepted")
@@ -228,6 +252,9 @@ class Settings:
         "", "origins", "Comma-separated origins of web clients allowed by CORS (empty: none)"
     )
     gzip_min_bytes: int = _field(1000, int, "Responses from this size on are gzipped when asked")
+    sync_retention_days: int = _field(
+        30, int, "Days the change journal is kept; older sync tokens must sync again"
+    )
 
     @property
     def zone(self) -> ZoneInfo:

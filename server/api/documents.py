@@ -71,6 +71,9 @@ class PreparedDocument:
     sized: OrderedDict[Hashable, OperationBudget] = field(default_factory=OrderedDict)
     """Figures of variable-sized operations, by operation name and variable values (the
     latest SIZED_KEPT): a phone polling with the same `$first` is measured once."""
+    dependences: dict[str | None, Any] = field(default_factory=dict)
+    """What each operation's answer depends on, by operation name, worked out on its first
+    GET (`server.api.conditional.Dependence`): a poll walks the document once."""
 
 
 SIZED_KEPT = 32

@@ -25,6 +25,7 @@ from media.uploads import UploadedFile, discard_files
 from schema.context import RequestContext
 from server.api.bearer import explain_refusal
 from server.api.client_address import client_address
+from server.api.conditional import ConditionalGets, Validator, answer_headers, not_modified
 from server.api.documents import (
     DocumentCache,
     is_introspection_only,
@@ -41,6 +42,11 @@ from server.api.json_response import (
     prefers_graphql_response,
 )
 from server.api.multipart import check_csrf_header, read_multipart
+from server.api.persisted_queries import (
+    PersistedQueries,
+    PersistedQueryExtension,
+    persisted_query_extension,
+)
 from server.api.query_budget import BudgetExceeded
 from server.api.request_body import check_declared_length, check_value, parse_json, read_limited
 from server.api.slow_clients import body_chunks
@@ -93,32 +99,44 @@ class GraphQLParams:
     variables: dict[str, Any] | None = None
     operation_name: str | None = None
     files: dict[str, UploadedFile] = field(default_factory=dict)
+    persisted: PersistedQueryExtension | None = None
+    """Apollo's persisted-query extension; with it, `query` may be empty (the hash alone)."""
 
 
 def params_from_mapping(data: Any, max_json_depth: int) -> GraphQLParams:
     """Check the query/variables/operationName members of a request body or query string.
 
-    `variables` sent as a JSON string is parsed and checked as a body is.
+    `variables` and `extensions` sent as JSON strings are parsed and checked as a body is;
+    a persisted-query extension stands for the `query` (`server.api.persisted_queries`).
     """
     if isinstance(data, list):
         raise BadRequest("Batched requests are not supported: send one operation per request.")
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
+    persisted = persisted_query_extension(_json_member(data, "extensions", max_json_depth))
     query = data.get("query")
-    if not isinstance(query, str) or not query.strip():
+    if persisted is not None and query in (None, ""):
+        query = ""
+    elif not isinstance(query, str) or not query.strip():
         raise BadRequest("The request has no `query` string.")
-    variables = data.get("variables")
-    if isinstance(variables, str):
-        try:
-            variables = parse_json(variables, max_json_depth) if variables else None
-        except BadRequest as exc:
-            raise BadRequest(f"`variables`: {exc.message}", exc.status, exc.code) from None
+    variables = _json_member(data, "variables", max_json_depth)
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("`variables` must be an object.")
     operation_name = data.get("operationName") or None
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("`operationName` must be a string.")
-    return GraphQLParams(query, variables, operation_name)
+    return GraphQLParams(query, variables, operation_name, persisted=persisted)
+
+
+def _json_member(data: dict[str, Any], name: str, max_json_depth: int) -> Any:
+    """A member of the request; sent as a JSON string (a GET's), parsed (empty: None)."""
+    value = data.get(name)
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_json(value, max_json_depth) if value else None
+    except BadRequest as exc:
+        raise BadRequest(f"`{name}`: {exc.message}", exc.status, exc.code) from None
 
 
 async def read_params(request: Request, settings: Settings) -> GraphQLParams:
@@ -168,7 +186,9 @@ def bearer_token(request: Request) -> str | None:
 
 def wants_html(request: Request) -> bool:
     """True for a browser navigating to the endpoint (GraphiQL), not a GraphQL GET."""
-    return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
+    accept = request.headers.get("accept", "")
+    parameters = request.query_params
+    return "text/html" in accept and "query" not in parameters and "extensions" not in parameters
 
 
 _NOT_LOOKED_UP = object()
@@ -206,6 +226,8 @@ class GraphQLEndpoint:
         self.schema = schema
         self.settings = settings
         self.documents = DocumentCache(schema.graphql_schema, settings)
+        self.conditional = ConditionalGets(schema.graphql_schema, settings)
+        self.persisted = PersistedQueries(settings)
         self.upload_slots = UploadSlots.from_settings(settings)
 
     async def handle(self, request: Request) -> Response:
@@ -277,16 +299,18 @@ class GraphQLEndpoint:
         return user
 
     async def run(self, request: Request, params: GraphQLParams) -> Response:
-        """Prepare, check and execute the operation of `params`."""
-        if len(params.query) > self.settings.max_query_length:
-            raise BadRequest(
-                f"Query is longer than {self.settings.max_query_length} characters "
-                "(document length limit).",
-                code="LIMIT",
-            )
+        """Resolve (`server.api.persisted_queries`), prepare, check and execute the operation
+        of `params`."""
+        self.check_length(params.query)
         facts = requests.current()
         if facts is not None:
             facts.outcome = "refused"
+        resolved = await self.persisted.resolve(
+            params.query or None, params.persisted, lambda: self.viewer(request)
+        )
+        if resolved.text is not params.query:
+            params.query = resolved.text
+            self.check_length(params.query)
         prepared = self.documents.prepare(params.query)
         if prepared.errors:
             return GraphQLJSONResponse(
@@ -314,6 +338,7 @@ class GraphQLEndpoint:
                 status_code=405,
                 headers={"Allow": "POST"},
             )
+        self.persisted.learn(resolved)
         if facts is not None:
             facts.operation_type = operation.operation.value
             facts.operation_name = operation.name.value if operation.name else params.operation_name
@@ -331,9 +356,17 @@ class GraphQLEndpoint:
         cost = {"cost": {"requested": budget.cost, "limit": self.settings.max_query_cost}}
         if facts is not None:
             facts.query_cost = budget.cost
+        validator: Validator | None = None
+        if request.method == "GET":  # a query: conditional (`server.api.conditional`)
+            validator = await self.conditional.validator(
+                request, prepared, operation, params.query, params.variables, user
+            )
+            if validator.matches(request):
+                return not_modified(validator)
         kept = self.documents.introspection_answer(params.query)
         if kept is not None:
-            return GraphQLJSONResponse({**kept, "extensions": cost})
+            headers = answer_headers(validator, ok=True)
+            return GraphQLJSONResponse({**kept, "extensions": cost}, headers=headers)
         context = RequestContext(
             request=request,
             settings=self.settings,
@@ -366,7 +399,19 @@ class GraphQLEndpoint:
             and is_introspection_only(operation)
         ):
             self.documents.keep_introspection_answer(params.query, payload)
-        return GraphQLJSONResponse({**payload, "extensions": cost}, status_code=status)
+        headers = answer_headers(validator, ok=status == 200 and not result.errors)
+        return GraphQLJSONResponse(
+            {**payload, "extensions": cost}, status_code=status, headers=headers
+        )
+
+    def check_length(self, query: str) -> None:
+        """Refuse (400, LIMIT) a document longer than `max_query_length`."""
+        if len(query) > self.settings.max_query_length:
+            raise BadRequest(
+                f"Query is longer than {self.settings.max_query_length} characters "
+                "(document length limit).",
+                code="LIMIT",
+            )
 
     def result_payload(self, result: ExecutionResult) -> tuple[dict[str, Any], int]:
         """JSON body and status of an execution; 400 when it did not start (bad variables).

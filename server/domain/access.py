@@ -15,6 +15,8 @@ The rules, in words:
   `me` and sign out until they do.
 - The audit log is for administrators (all of it) and supervisors (everything but the
   accounts' own entries: sign-ins, passwords, sessions, user administration).
+- With persisted queries in allow-list mode, only office staff and administrators run
+  documents that are not registered; everyone else runs the registered ones only.
 - What each role may *do* is declared here as role sets, and checked by the schema's
   mutation wrapper and query guard, the exports and the domain functions.
 
@@ -83,6 +85,13 @@ ACCOUNT_AUDIT_TYPES: frozenset[str] = frozenset({"User", "AuthToken"})
 """Audit entries about accounts and their tokens: only administrators read them."""
 BEFORE_PASSWORD_CHANGE: frozenset[str] = frozenset({"changePassword", "me", "logout"})
 """The root fields a user who must change their password may use until they do."""
+UNREGISTERED_DOCUMENT_RUNNERS: frozenset[Role] = frozenset({Role.OFFICE, Role.ADMIN})
+"""Run documents that are not registered when persisted queries are in allow-list mode.
+
+Office staff and administrators run their own scripts and reports against the API; the
+site managers' app, every other role and anyone not signed in (`login` included) run only
+the documents registered with `register-queries`, as a released mobile app is locked down.
+"""
 
 
 def audit_types_hidden_from(user: User) -> frozenset[str]:
@@ -101,6 +110,11 @@ def allowed_before_password_change(user: User, root_fields: frozenset[str]) -> b
     if not user.must_change_password:
         return True
     return root_fields <= BEFORE_PASSWORD_CHANGE | {"__typename"}
+
+
+def may_run_unregistered_documents(user: User | None) -> bool:
+    """True when `user` may run documents outside the allow-list (UNREGISTERED_DOCUMENT_RUNNERS)."""
+    return user is not None and user.role in UNREGISTERED_DOCUMENT_RUNNERS
 
 
 def may_amend_daily_report(user: User, report_date: dt.date, today: dt.date) -> bool:

@@ -119,9 +119,14 @@ async def note_sight_changed(
 
 
 async def version() -> int:
-    """The newest journal `seq` (0 for an empty journal): the synced data's version."""
-    rows = await fetch("SELECT MAX(seq) AS seq FROM journal_entry", {})
-    return int(rows[0]["seq"] or 0)
+    """The newest journal `seq`, the synced data's version: the pruned horizon when every entry
+    has been pruned, 0 for a journal never written."""
+    rows = await fetch(
+        "SELECT COALESCE(MAX(seq), (SELECT pruned_through FROM journal_horizon WHERE id = 1), 0)"
+        " AS seq FROM journal_entry",
+        {},
+    )
+    return int(rows[0]["seq"])
 
 
 async def horizon() -> int:

@@ -99,7 +99,8 @@ def operation_label(facts: RequestFacts) -> str:
 
 
 def outcome_label(facts: RequestFacts) -> str:
-    """ok, errors or refused: the GraphQL endpoint's word, else judged by the status."""
+    """ok, errors, refused or not_modified (a conditional GET answered 304 without running,
+    `server.api.conditional`): the GraphQL endpoint's word, else judged by the status."""
     if facts.outcome is not None:
         return facts.outcome
     if facts.status >= 500:

@@ -3,6 +3,7 @@ list-users, print-schema."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -53,6 +54,9 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
         "print-schema",
         "fetch-graphiql",
         "seed-scale",
+        "register-queries",
+        "list-queries",
+        "unregister-queries",
     ):
         assert command in result.stdout
 
@@ -185,3 +189,39 @@ def test_print_schema(workdir: Path) -> None:
     result = run_cli(workdir, "print-schema")
     assert result.returncode == 0
     assert "type Query" in result.stdout
+
+
+def test_register_queries_checks_everything_first_and_is_idempotent(workdir: Path) -> None:
+    queries = workdir / "queries"
+    (queries / "screens").mkdir(parents=True)
+    me = "query Me { me { id } }\n"
+    (queries / "me.graphql").write_text(me)
+    (queries / "screens" / "home.gql").write_text(
+        "fragment P on Project { id }\n"
+        "query Home { projects(first: 5) { edges { node { ...P } } } }\n"
+    )
+    (queries / "screens" / "broken.graphql").write_text("query Broken { noSuchField }\n")
+    refused = run_cli(workdir, "register-queries", str(queries))
+    assert refused.returncode == 1
+    assert "nothing registered" in refused.stderr
+    assert "broken.graphql: line 1" in refused.stderr and "noSuchField" in refused.stderr
+    assert "no registered documents" in run_cli(workdir, "list-queries").stdout
+    (queries / "screens" / "broken.graphql").unlink()
+    first = run_cli(workdir, "register-queries", str(queries))
+    assert first.returncode == 0, first.stderr
+    me_hash = hashlib.sha256(me.encode()).hexdigest()
+    assert f"added    {me_hash}  Me  {queries / 'me.graphql'}" in first.stdout
+    assert "registered 2 new, 0 already registered" in first.stdout
+    again = run_cli(workdir, "register-queries", str(queries / "me.graphql"))
+    assert again.returncode == 0, again.stderr
+    assert f"already  {me_hash}" in again.stdout
+    listed = run_cli(workdir, "list-queries").stdout
+    assert me_hash in listed and "Home" in listed
+    missing = run_cli(workdir, "register-queries", str(workdir / "nowhere.graphql"))
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    bad_hash = run_cli(workdir, "unregister-queries", "xyz")
+    assert bad_hash.returncode == 1 and "not a SHA-256" in bad_hash.stderr
+    removed = run_cli(workdir, "unregister-queries", me_hash.upper())
+    assert removed.returncode == 0, removed.stderr
+    assert f"removed {me_hash}" in removed.stdout
+    assert me_hash not in run_cli(workdir, "list-queries").stdout

@@ -39,13 +39,19 @@ class JournalHorizon(Model):
         table = "journal_horizon"
 
 
+OPERATION_NAMES_LENGTH = 500
+"""Longest list of a registered document's operation names kept (comma-separated)."""
+SOURCE_LENGTH = 500
+"""Longest note of where a registered document came from kept."""
+
+
 class PersistedQuery(Model):
     """A GraphQL document registered by its SHA-256 (the allow-list of a released app)."""
 
     sha256 = fields.CharField(max_length=64, primary_key=True)
     document = fields.TextField()
-    operation_names = fields.CharField(max_length=500, default="")
-    source = fields.CharField(max_length=500, default="")
+    operation_names = fields.CharField(max_length=OPERATION_NAMES_LENGTH, default="")
+    source = fields.CharField(max_length=SOURCE_LENGTH, default="")
     registered_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -272,3 +272,17 @@ async def test_the_first_catch_up_of_a_new_day_sends_the_dated_types_again(world
         ObjectRef("ShortageTicket", world["mine_ticket"].id),
     ]
     assert (await sync.changes(one, since, tomorrow)).upserts == []
+
+
+async def test_a_working_set_loaded_after_the_whole_journal_was_pruned_carries_on(
+    world: dict,
+) -> None:
+    one = world["one"]
+    async with in_transaction():
+        await complete_milestone(Access(one), world["mine_milestone"].id, TODAY, TODAY)
+    await JournalEntry.all().update(at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    assert await sync.prune(dt.datetime(2021, 1, 1, tzinfo=dt.UTC)) >= 1
+    assert await JournalEntry.all().count() == 0
+    assert await journal.version() == await journal.horizon() > 0
+    token = (await _all(one)).next_token
+    assert (await _all(one, token)).upserts == []

@@ -20,7 +20,17 @@ from typing import Any
 
 import httpx
 
-from bench import budget, database, labour, load, peer_report, queries, servers, versus
+from bench import (
+    budget,
+    database,
+    labour,
+    load,
+    peer_report,
+    queries,
+    servers,
+    versus,
+    weak_network,
+)
 from bench.app import BASELINES_ENV, COUNT_SQL_ENV
 from bench.compare import Side, compare, measured_row, throughput_verdict
 from bench.config import Config, config
@@ -185,6 +195,8 @@ async def measure(cfg: Config, settings: Settings, started: float) -> tuple[list
         for server in (main, nocache, counting):
             server.stop()
     rows += await measure_budget(cfg, settings)
+    row, meta["weak_network"] = await weak_network.measure(cfg, settings)
+    rows.append(row)
     meta["photos"] = run_photos(photo_env)
     meta["seconds"] = round(time.perf_counter() - started, 1)
     return rows, meta
@@ -199,11 +211,14 @@ async def measure_budget(cfg: Config, settings: Settings) -> list[Row]:
 async def measure_only(
     part: str, cfg: Config, settings: Settings, started: float
 ) -> tuple[list[Row], dict]:
-    """One part of the bench alone (`--only budget`, `--only peer`)."""
+    """One part of the bench alone (`--only budget`, `--only peer`, `--only weak-network`)."""
     meta: dict[str, Any] = {"only": part}
-    rows = [] if part == "peer" else await measure_budget(cfg, settings)
+    rows = [] if part in ("peer", "weak-network") else await measure_budget(cfg, settings)
     if part == "peer":
         meta["peer"] = await measure_peer(cfg, settings)
+    if part == "weak-network":
+        row, meta["weak_network"] = await weak_network.measure(cfg, settings)
+        rows.append(row)
     meta["seconds"] = round(time.perf_counter() - started, 1)
     return rows, meta
 
@@ -235,9 +250,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="SQLite, 500 projects, short runs")
     parser.add_argument(
         "--only",
-        choices=["budget", "peer"],
+        choices=["budget", "peer", "weak-network"],
         help="run one part alone: budget = the request-budget rows (hostile documents, "
-        "sign-ins, a 100 MB body); peer = wallchart against PostGraphile",
+        "sign-ins, a 100 MB body); peer = wallchart against PostGraphile; weak-network = "
+        "home screen bytes, a 304 poll's CPU, a day's catch-up (bench.weak_network)",
     )
     args = parser.parse_args(argv)
     cfg = config(args.quick)
@@ -299,6 +315,10 @@ def main(argv: list[str] | None = None) -> None:
             f"hung up on {cut['cut_off']} requests mid-way; sessions idle in transaction after"
             f" the run: {idle if idle is not None else 'n/a'}"
         )
+    weak = meta.get("weak_network")
+    if weak:
+        print(f"\nweak-network figures (bench.weak_network, {weak['seconds']:.0f}s):")
+        print(weak["text"])
     photos = meta.get("photos")
     if photos and "stdout" in photos:
         print(f"\nphoto figures (python -m bench.photos, exit {photos['returncode']}):")

@@ -408,6 +408,7 @@ FIELDS: dict[str, dict[str, Build]] = {
     },
     "Phase": {
         "id": global_id("Phase"),
+        "project": one("project", "{it}.id = {row}.project_id"),
         "name": column("name"),
         "sequence": column("sequence"),
         "plannedStart": column("planned_start"),

@@ -34,7 +34,7 @@ PROJECT = """
   location { latitude longitude __typename }
   programmes { id code name year __typename }
   siteManagers { id username displayName role unit }
-  roadmap { id name sequence plannedStart plannedFinish }
+  roadmap { id name sequence plannedStart plannedFinish project { id code } }
 """
 
 MILESTONE = """

@@ -20,7 +20,10 @@ install: $(INSTALLED)
 run: install
 	$(PY) -m server serve
 
-test: install test-sqlite test-postgres
+# The two suites run side by side (two cores); each prints its report when it ends.
+test: install
+	@echo "Running the SQLite and PostgreSQL suites side by side; each reports when it ends."
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(INSTALLED)
 	WALLCHART_TEST_DATABASE=sqlite $(PY) -m pytest

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
@@ -271,14 +270,9 @@ async def file_report(
             return again
         await _refuse_stale(report.id, expected_version)
     report = written
-    try:
-        await idempotency.remember_result(key_use, report.id)
-    except IntegrityError:
-        raise Refused(
-            "CONFLICT",
-            "The same report is being filed already: retry to get it.",
-            idempotency.KEY_FIELD,
-        ) from None
+    await idempotency.remember_result_or_refuse(
+        key_use, report.id, "The same report is being filed already: retry to get it."
+    )
     await audit.record(
         user,
         FILE_OPERATION if before is None else "amendDailyReport",

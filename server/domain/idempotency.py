@@ -21,6 +21,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
 from server.domain.clock import utc_now
 from server.domain.errors import FieldPath, Refused
 from server.domain.models import User
@@ -141,3 +143,12 @@ async def remember_result(use: KeyUse | None, object_id: int) -> None:
         object_id=object_id,
         fingerprint=use.fingerprint,
     )
+
+
+async def remember_result_or_refuse(use: KeyUse | None, object_id: int, busy: str) -> None:
+    """`remember_result`, answering CONFLICT (message `busy`) when a simultaneous first call
+    with the same key committed first: the client's retry then gets that call's result."""
+    try:
+        await remember_result(use, object_id)
+    except IntegrityError:
+        raise Refused("CONFLICT", busy, KEY_FIELD) from None

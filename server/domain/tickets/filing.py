@@ -7,7 +7,6 @@ import datetime as dt
 import decimal
 from dataclasses import dataclass, field
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from server.domain import audit, idempotency, journal, photos, report_reads
@@ -230,15 +229,9 @@ async def create_ticket(
         linked_ids = [photo.id for photo in linked]
         await Photo.filter(id__in=linked_ids).update(ticket_id=ticket.id)
         await journal.note("Photo", linked_ids, project_id=ticket.project_id)
-    try:
-        await idempotency.remember_result(key_use, ticket.id)
-    except IntegrityError:
-        # A simultaneous first call with the same key committed first; a retry returns it.
-        raise Refused(
-            "CONFLICT",
-            "The same request is being filed already: retry to get its ticket.",
-            idempotency.KEY_FIELD,
-        ) from None
+    await idempotency.remember_result_or_refuse(
+        key_use, ticket.id, "The same request is being filed already: retry to get its ticket."
+    )
     after = audit.snapshot(ticket) or {}
     after["photo_ids"] = [photo.id for photo in linked]
     await audit.record(user, CREATE_OPERATION, ticket, after=after)

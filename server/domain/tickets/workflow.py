@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tortoise.exceptions import IntegrityError
-
 from server.domain import audit, idempotency, journal
 from server.domain.access import TICKET_ASSIGNEES, TICKET_OFFICE, Access, access_of, acting_user
 from server.domain.clock import utc_now
@@ -266,15 +264,9 @@ async def transition_ticket(
     if request.action == TicketAction.ASSIGN:
         parties = (ticket.assignee_id, request.assignee_id)
         await journal.note_sight_changed("ShortageTicket", ticket.id, ticket.project_id, parties)
-    try:
-        await idempotency.remember_result(key_use, ticket.id)
-    except IntegrityError:
-        # A simultaneous first call with the same key committed first; a retry returns it.
-        raise Refused(
-            "CONFLICT",
-            "The same step is being taken already: retry to get the ticket.",
-            idempotency.KEY_FIELD,
-        ) from None
+    await idempotency.remember_result_or_refuse(
+        key_use, ticket.id, "The same step is being taken already: retry to get the ticket."
+    )
     ticket = await ShortageTicket.get(id=ticket.id)
     await _tell_parties(user, ticket, request.action, source)
     await audit.record(user, TRANSITION_OPERATION, ticket, before=before)

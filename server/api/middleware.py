@@ -3,9 +3,10 @@
 CORS (Starlette's `CORSMiddleware`) is added only when `cors_origins` names origins: an
 allow-list, never `*`. It lets a web client on one of them send GraphQL GET and POST requests
 with the headers the service reads (a bearer token, JSON or multipart bodies with the CSRF
-header uploads need, a request id, Apollo's preflight header), answers the preflight requests
-browsers send first for those (uploads included), and lets the client read the request id, the
-token challenge and Retry-After. Tokens travel in a header, not cookies: no credentials mode.
+header uploads need, a request id, Apollo's preflight header, If-None-Match), answers the
+preflight requests browsers send first for those (uploads included), and lets the client read
+the request id, the token challenge, Retry-After and the ETag of a conditional GET. Tokens
+travel in a header, not cookies: no credentials mode.
 
 gzip (Starlette's `GZipMiddleware`) compresses an answer of `gzip_min_bytes` or more for a
 client that accepts it: GraphQL JSON and CSV exports. Already compressed bodies are sent as
@@ -28,8 +29,9 @@ CORS_REQUEST_HEADERS = (
     "X-Requested-With",
     "Apollo-Require-Preflight",
     "X-Request-ID",
+    "If-None-Match",
 )
-CORS_EXPOSED_HEADERS = ("X-Request-ID", "WWW-Authenticate", "Retry-After")
+CORS_EXPOSED_HEADERS = ("X-Request-ID", "WWW-Authenticate", "Retry-After", "ETag")
 CORS_MAX_AGE_SECONDS = 600
 """How long a browser may reuse a preflight answer."""
 

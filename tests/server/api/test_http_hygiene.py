@@ -100,7 +100,7 @@ async def test_a_preflight_for_an_upload_from_an_allowed_origin_is_answered(
         h.strip().lower() for h in response.headers["access-control-allow-headers"].split(",")
     }
     assert {"authorization", "content-type", "x-requested-with", "x-request-id"} <= allowed
-    assert "apollo-require-preflight" in allowed
+    assert {"apollo-require-preflight", "if-none-match"} <= allowed
     assert "access-control-allow-credentials" not in response.headers
 
 
@@ -122,6 +122,7 @@ async def test_an_allowed_origin_may_read_the_answer_and_its_request_id(
     assert response.headers["access-control-allow-origin"] == "http://localhost:5173"
     assert "X-Request-ID" in response.headers["access-control-expose-headers"]
     assert "WWW-Authenticate" in response.headers["access-control-expose-headers"]
+    assert "ETag" in response.headers["access-control-expose-headers"]  # conditional GETs
 
 
 async def test_without_origins_there_is_no_cors(client: httpx.AsyncClient) -> None:

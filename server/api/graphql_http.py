@@ -365,6 +365,8 @@ class GraphQLEndpoint:
                 return not_modified(validator)
         kept = self.documents.introspection_answer(params.query)
         if kept is not None:
+            if facts is not None:
+                facts.outcome = "ok"
             headers = answer_headers(validator, ok=True)
             return GraphQLJSONResponse({**kept, "extensions": cost}, headers=headers)
         context = RequestContext(

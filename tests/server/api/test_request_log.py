@@ -139,6 +139,15 @@ async def test_sign_in_logs_neither_password_nor_token(
     assert "password" not in text.lower()
 
 
+async def test_an_introspection_answer_kept_from_before_is_logged_as_ok(
+    client: httpx.AsyncClient, lines: _Lines
+) -> None:
+    for _ in range(2):  # the second is answered from the kept introspection answer
+        response = await client.post("/graphql", json={"query": "{ __typename }"})
+        assert response.status_code == 200
+    assert [extra_fields(r)["outcome"] for r in lines.named("request")] == ["ok", "ok"]
+
+
 @pytest.mark.parametrize("sent", [None, "", "has spaces", "x" * 129, "semi;colon", "ünï"])
 async def test_request_id_is_generated_when_missing_or_not_sane(
     client: httpx.AsyncClient, lines: _Lines, sent: str | None

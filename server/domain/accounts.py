@@ -378,7 +378,8 @@ async def sign_in(
     Call inside a transaction; refused as `issue_token` is.
     """
     issued = await issue_token(settings, user, device_name, address)
-    await audit.record(user, LOGIN_OPERATION, user, after={"device_name": device_name})
+    after = {"device_name": device_name}
+    await audit.record(user, LOGIN_OPERATION, user, after=after, journaled=False)
     return issued
 
 
@@ -389,7 +390,7 @@ async def sign_out(user: User, token: str | None) -> None:
     """
     if token is None or not await revoke(token):
         raise Refused("UNAUTHENTICATED", "No live token to revoke.")
-    await audit.record(user, LOGOUT_OPERATION, user, after={})
+    await audit.record(user, LOGOUT_OPERATION, user, after={}, journaled=False)
 
 
 async def revoke(token: str) -> bool:

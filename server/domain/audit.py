@@ -55,9 +55,15 @@ async def record(
     *,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    journaled: bool = True,
 ) -> AuditEntry:
-    """Append one audit entry for a change to `obj`, and note the change in the sync journal."""
-    await journal.note_object(obj)
+    """Append one audit entry for a change to `obj`, and note the change in the sync journal.
+
+    `journaled=False` is for entries that record an event rather than a change any answer
+    shows (a sign-in, a sign-out): the data's version, and so every ETag, stays as it was.
+    """
+    if journaled:
+        await journal.note_object(obj)
     return await AuditEntry.create(
         actor=actor,
         action=action,

@@ -115,6 +115,7 @@ async def revoke_session(actor: User, session_id: int | None) -> AuthToken:
         REVOKE_SESSION,
         token,
         after={"user_id": token.user_id, "device_name": token.device_name},
+        journaled=False,
     )
     return token
 

@@ -18,7 +18,7 @@ from server.domain.clock import zone_today
 from server.domain.models import AuthToken, Photo, Project, Role
 from server.settings import Settings
 from tests import factories
-from tests.conftest import Account, GraphQL
+from tests.conftest import TEST_PASSWORD, Account, GraphQL
 from tests.server.api.test_metrics import grew, scrape
 
 HOME = """query Home($first: Int!) {
@@ -113,6 +113,27 @@ async def test_a_get_has_a_weak_etag_and_a_repeat_is_304_after_two_statements(
     for header in (etag.removeprefix("W/"), f'"nope", W/"x", {etag}', f"{etag}, *"):
         listed = await get(client, HOME, PAGE, site_manager, if_none_match=header)
         assert listed.status_code == 304, header
+
+
+async def test_others_signing_in_and_out_leave_a_poll_unchanged(
+    client: httpx.AsyncClient, site_manager: Account, office: Account, site: Project
+) -> None:
+    etag = await etag_of(client, HOME, PAGE, site_manager)
+    login = """mutation($u: String!, $p: String!) {
+      login(input: {username: $u, password: $p}) { token errors { code } } }"""
+    signed_in = await client.post(
+        "/graphql", json={"query": login, "variables": {"u": "office", "p": TEST_PASSWORD}}
+    )
+    token = signed_in.json()["data"]["login"]["token"]
+    assert token
+    logout = await client.post(
+        "/graphql",
+        json={"query": "mutation { logout { ok } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert logout.json()["data"]["logout"]["ok"] is True
+    again = await get(client, HOME, PAGE, site_manager, if_none_match=etag)
+    assert again.status_code == 304  # sign-ins are audited but change no answer
 
 
 async def test_a_304_is_logged_and_counted_as_not_modified(

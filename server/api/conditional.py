@@ -2,9 +2,12 @@
 
 A GET query's ETag is a keyed digest of what its answer depends on, known before the query runs:
 
-- the data's version, `journal.version()`: the newest entry of the change journal, which every
-  audited change, notification, photo link and change of who sees what writes in the same
-  transaction as the change itself (one cheap statement);
+- the data's version as the viewer sees it, `journal.version_seen_by()`: the newest entry of the
+  change journal (which every audited change, notification, photo link and change of who sees
+  what writes in the same transaction as the change itself) among those that can change the
+  viewer's answers: for a site manager, their projects', their own and those of no project
+  (programmes, people), so changes elsewhere in the zone leave their polls at 304; for everyone
+  else, the newest entry of all (one statement either way);
 - the viewer (user id and role, or anonymous): what the data looks like depends on who asks;
 - the document (a digest of its text), the operation's name, the variables (canonical JSON) and
   the media type of the answer (`application/json` or `application/graphql-response+json`);
@@ -341,7 +344,7 @@ class ConditionalGets:
         if not checks_hold(found, variables, today):
             return Validator(None)
         parts = [
-            str(await journal.version()).encode(),
+            str(await journal.version_seen_by(user)).encode(),
             b"-" if user is None else f"{user.id}:{user.role.value}".encode(),
             found.document_digest,
             (name or "").encode(),

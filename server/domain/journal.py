@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from tortoise import connections
 from tortoise.models import Model
 
-from server.domain.models import JournalEntry, JournalHorizon
+from server.domain.access import sees_every_project
+from server.domain.models import JournalEntry, JournalHorizon, User
 from server.domain.rawsql import fetch
 
 SYNCED_TYPES: tuple[str, ...] = (
@@ -127,6 +128,32 @@ async def version() -> int:
         {},
     )
     return int(rows[0]["seq"])
+
+
+async def version_seen_by(user: User | None) -> int:
+    """The newest journal `seq` among the entries that can change what `user` sees.
+
+    A site manager sees their projects and what is in them, the programmes, people's names and
+    their own notifications: the newest of the entries of their projects, of the entries
+    addressed to them (their notifications; being given or losing a project), and of the
+    entries of no project and no one (programmes, users). Every change in that world adds an
+    entry newer than all of these, so the figure moves with it, and stays put through changes
+    elsewhere in the zone. Everyone else sees every project: `version()`.
+    """
+    if user is None or sees_every_project(user):
+        return await version()
+    rows = await fetch(
+        "SELECT MAX(seq) AS seq FROM ("
+        " SELECT MAX(seq) AS seq FROM journal_entry WHERE project_id IN"
+        " (SELECT project_id FROM project_site_manager WHERE user_id = :user)"
+        " UNION ALL SELECT MAX(seq) FROM journal_entry WHERE user_id = :user"
+        " UNION ALL SELECT MAX(seq) FROM journal_entry"
+        " WHERE project_id IS NULL AND user_id IS NULL"
+        " UNION ALL SELECT pruned_through FROM journal_horizon WHERE id = 1"
+        ") AS parts",
+        {"user": user.id},
+    )
+    return int(rows[0]["seq"] or 0)
 
 
 async def horizon() -> int:

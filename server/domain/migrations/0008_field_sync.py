@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('deleted', fields.BooleanField(default=False)),
                 ('at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'journal_entry', 'app': 'models', 'indexes': [Index(fields=['project_id', 'seq']), Index(fields=['user_id', 'seq']), Index(fields=['at'])], 'pk_attr': 'seq', 'table_description': 'One change a phone may need to hear about, in commit order (`seq`).'},
+            options={'table': 'journal_entry', 'app': 'models', 'indexes': [Index(fields=['project_id', 'seq']), Index(fields=['user_id', 'seq']), Index(fields=['project_id', 'user_id', 'seq']), Index(fields=['at'])], 'pk_attr': 'seq', 'table_description': 'One change a phone may need to hear about, in commit order (`seq`).'},
             bases=['Model'],
         ),
         ops.CreateModel(

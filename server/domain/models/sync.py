@@ -25,7 +25,12 @@ class JournalEntry(Model):
 
     class Meta:
         table = "journal_entry"
-        indexes = (("project_id", "seq"), ("user_id", "seq"), ("at",))
+        indexes = (
+            ("project_id", "seq"),
+            ("user_id", "seq"),
+            ("project_id", "user_id", "seq"),
+            ("at",),
+        )
 
 
 class JournalHorizon(Model):

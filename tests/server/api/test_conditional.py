@@ -224,6 +224,61 @@ async def test_changes_others_make_give_a_new_etag(
     assert gone.headers["etag"] not in (etag, completed, ticketed.headers["etag"])
 
 
+async def test_a_site_managers_poll_stays_put_through_changes_elsewhere(
+    client: httpx.AsyncClient,
+    graphql: GraphQL,
+    site_manager: Account,
+    office: Account,
+    site: Project,
+    make_account: Callable[..., Any],
+    settings: Settings,
+) -> None:
+    elsewhere = await factories.project("P-ELSE")
+    [far] = [await factories.milestone(elsewhere, zone_today(settings.zone))]
+    mine = await etag_of(client, account=site_manager)
+    offices = await etag_of(client, account=office)
+    today = zone_today(settings.zone).isoformat()
+    done = await graphql(
+        COMPLETE,
+        {"input": {"milestoneId": global_id("Milestone", far.id), "actualDate": today}},
+        account=office,
+    )
+    assert done["data"]["completeMilestone"]["errors"] == []
+    # a change in a project the site manager does not see: their poll stays 304 ...
+    unchanged = await get(client, HOME, PAGE, site_manager, if_none_match=mine)
+    assert unchanged.status_code == 304
+    # ... while the office, who sees every project, gets the new answer
+    assert (await get(client, HOME, PAGE, office, if_none_match=offices)).status_code == 200
+    # being given that project is a change for them
+    newcomer = await make_account(Role.SITE_MANAGER, "site3")
+    given = await graphql(
+        SET_MANAGERS,
+        {
+            "input": {
+                "projectId": global_id("Project", elsewhere.id),
+                "userIds": [
+                    global_id("User", site_manager.user.id),
+                    global_id("User", newcomer.user.id),
+                ],
+            }
+        },
+        account=office,
+    )
+    assert given["data"]["setProjectSiteManagers"]["errors"] == []
+    grown = await get(client, HOME, PAGE, site_manager, if_none_match=mine)
+    assert grown.status_code == 200
+    assert len(grown.json()["data"]["me"]["projects"]["edges"]) == 2
+    # a new name for a programme or a person (no project, no one) is a change for everyone
+    renamed = await graphql(
+        """mutation($input: UpdateUserInput!) { updateUser(input: $input) { errors { code } } }""",
+        {"input": {"userId": global_id("User", newcomer.user.id), "displayName": "赵工"}},
+        account=await make_account(Role.ADMIN, "root"),
+    )
+    assert renamed["data"]["updateUser"]["errors"] == []
+    after = await get(client, HOME, PAGE, site_manager, if_none_match=grown.headers["etag"])
+    assert after.status_code == 200
+
+
 async def test_viewer_variables_media_type_and_day_each_change_the_etag(
     client: httpx.AsyncClient,
     site_manager: Account,

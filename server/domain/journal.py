@@ -139,13 +139,15 @@ async def version_seen_by(user: User | None) -> int:
     entries of no project and no one (programmes, users). Every change in that world adds an
     entry newer than all of these, so the figure moves with it, and stays put through changes
     elsewhere in the zone. Everyone else sees every project: `version()`.
+
+    Each project's newest entry is one backward step on the (project_id, seq) index.
     """
     if user is None or sees_every_project(user):
         return await version()
     rows = await fetch(
         "SELECT MAX(seq) AS seq FROM ("
-        " SELECT MAX(seq) AS seq FROM journal_entry WHERE project_id IN"
-        " (SELECT project_id FROM project_site_manager WHERE user_id = :user)"
+        " SELECT (SELECT MAX(j.seq) FROM journal_entry j WHERE j.project_id = s.project_id)"
+        " AS seq FROM project_site_manager s WHERE s.user_id = :user"
         " UNION ALL SELECT MAX(seq) FROM journal_entry WHERE user_id = :user"
         " UNION ALL SELECT MAX(seq) FROM journal_entry"
         " WHERE project_id IS NULL AND user_id IS NULL"
